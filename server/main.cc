@@ -1,0 +1,89 @@
+// ternd: one Tern node. Loads tern.yaml (or the embedded default), opens the namespaces
+// (cold start for flash), starts the front doors and runs until SIGTERM or SIGINT.
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "api/admin_server.h"
+#include "api/info_commands.h"
+#include "api/metrics_exposer.h"
+#include "base/config.h"
+#include "base/logging.h"
+#include "base/node_id.h"
+#include "base/version.h"
+#include "ns/catalog.h"
+#include "prometheus/registry.h"
+#include "txn/engine.h"
+#include "txn/metrics.h"
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "ternd: %.*s\n", static_cast<int>(status.message().size()),
+               status.message().data());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tern;
+  CLI::App app{"ternd: a Tern database node"};
+  std::string config_path;
+  bool print_default = false;
+  app.add_option("-c,--config", config_path, "tern.yaml to run on (default: the embedded one)");
+  app.add_flag("--print-default-config", print_default, "print the embedded tern.yaml and exit");
+  app.set_version_flag("--version", std::string("ternd ") + base::kTernVersion);
+  CLI11_PARSE(app, argc, argv);
+
+  if (print_default) {
+    std::fwrite(base::DefaultConfigYaml().data(), 1, base::DefaultConfigYaml().size(), stdout);
+    return 0;
+  }
+  auto config = config_path.empty()
+                    ? base::ParseConfig(base::DefaultConfigYaml(), "<embedded tern.yaml>")
+                    : base::LoadConfigFile(config_path);
+  if (!config.ok()) return Fail(config.status());
+  if (absl::Status s = base::SetLogLevel(config->logging.level); !s.ok()) return Fail(s);
+  auto log = base::Logger("ternd");
+
+  auto node_id = base::ResolveNodeId(config->node.id, config->node.address, config->ports.service);
+  if (!node_id.ok()) return Fail(node_id.status());
+  api::NodeIdentity node{*node_id, base::NodeName(*node_id), config->node.cluster_name};
+  log->info("ternd {} node {} starting", base::kTernVersion, node.name);
+
+  // Block the stop signals before any thread starts, so only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto catalog = ns::Catalog::Open(*config);
+  if (!catalog.ok()) return Fail(catalog.status());
+  (*catalog)->StartSweeper();
+
+  std::vector<std::string> ns_names;
+  for (const auto& n : config->namespaces) ns_names.push_back(n.name);
+  auto registry = std::make_shared<prometheus::Registry>();
+  txn::TxnMetrics metrics(*registry, ns_names);
+  txn::Engine engine(**catalog, &metrics);
+  api::InfoCommands info(engine, node);
+
+  const std::string& address = config->node.address;
+  api::MetricsExposer exposer(registry, **catalog);
+  if (absl::Status s = exposer.Start(address, config->ports.metrics); !s.ok()) return Fail(s);
+  api::AdminServer admin(engine, info, node);
+  if (absl::Status s = admin.Start(address, config->ports.admin); !s.ok()) return Fail(s);
+  admin.SetReady(true);
+  log->info("node {} ready", node.name);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  log->info("signal {}: shutting down", sig);
+  admin.SetReady(false);
+  admin.Stop();
+  return 0;
+}

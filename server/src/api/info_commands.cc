@@ -1,0 +1,198 @@
+#include "api/info_commands.h"
+
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "base/strings.h"
+#include "base/version.h"
+
+namespace tern::api {
+
+using base::ResultCode;
+
+std::string InfoError(ResultCode code, std::string_view message) {
+  return absl::StrCat("ERROR:", static_cast<int>(code), ":", base::Absl(message));
+}
+
+InfoCommands::InfoCommands(txn::Engine& engine, NodeIdentity node)
+    : engine_(engine), node_(std::move(node)) {}
+
+InfoCommands::Params InfoCommands::ParseParams(std::string_view params) {
+  Params out;
+  for (absl::string_view kv : absl::StrSplit(base::Absl(params), ';', absl::SkipEmpty())) {
+    size_t eq = kv.find('=');
+    if (eq == std::string_view::npos) {
+      out.emplace(std::string(kv), "");
+    } else {
+      out.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+    }
+  }
+  return out;
+}
+
+std::string InfoCommands::Answer(std::string_view line) {
+  size_t cut = line.find_first_of("/:;");
+  std::string_view name = line.substr(0, cut);
+  std::string_view rest = cut == std::string_view::npos ? "" : line.substr(cut + 1);
+  const bool slash = cut != std::string_view::npos && line[cut] == '/';
+
+  if (name == "node") return node_.name;
+  if (name == "build") return base::kCompatibleBuild;
+  if (name == "version") return absl::StrCat(base::kEdition, " build ", base::kCompatibleBuild);
+  if (name == "edition") return base::kEdition;
+  if (name == "tern-version") return base::kTernVersion;
+  if (name == "status") return "ok";
+  if (name == "cluster-name") return node_.cluster_name;
+  if (name == "namespaces") return Namespaces();
+  if (name == "statistics") return Statistics();
+  if (name == "namespace" && slash) return NamespaceStats(rest);
+  if (name == "sets") {
+    std::vector<absl::string_view> parts = absl::StrSplit(base::Absl(rest), '/', absl::SkipEmpty());
+    return Sets(parts.size() > 0 ? base::Std(parts[0]) : "",
+                parts.size() > 1 ? base::Std(parts[1]) : "");
+  }
+  if (name == "get-config") return GetConfig(ParseParams(rest));
+  if (name == "set-config") return SetConfig(ParseParams(rest));
+  if (name == "truncate") return Truncate(ParseParams(rest), false);
+  if (name == "truncate-namespace") return Truncate(ParseParams(rest), true);
+  return InfoError(ResultCode::kParameterError, "unrecognized command");
+}
+
+std::string InfoCommands::Namespaces() const {
+  std::vector<std::string> names;
+  for (const auto& n : engine_.catalog().namespaces()) names.push_back(n->name());
+  return absl::StrJoin(names, ";");
+}
+
+namespace {
+
+std::string NamespaceConfigText(const ns::Namespace& n) {
+  const auto& p = n.policy();
+  const auto& c = n.config();
+  return absl::StrCat(
+      "storage-engine=", c.storage == base::StorageKind::kFlash ? "flash" : "memory",
+      ";replication-factor=", c.replication_factor, ";default-ttl=", p.default_ttl.load(),
+      ";max-record-size=", p.max_record_size.load(), ";memory-size=", p.memory_size.load(),
+      ";disk-size=", p.disk_size.load(), ";stop-writes-pct=", p.stop_writes_pct.load(),
+      ";evict-pct=", p.evict_pct.load(), ";nsup-period=", p.nsup_period_sec.load(),
+      ";allow-ttl-without-nsup=false;commit-to-device=", c.commit_to_device ? "true" : "false",
+      ";strong-consistency=", c.consistency == base::Consistency::kStrong ? "true" : "false",
+      ";partition-tree-sprigs=", c.sprigs_per_partition);
+}
+
+}  // namespace
+
+std::string InfoCommands::NamespaceStats(std::string_view name) const {
+  const ns::Namespace* n = engine_.catalog().Find(name);
+  if (!n) return "type=unknown";
+  return absl::StrCat(
+      "ns_cluster_size=1;objects=", n->index().size(), ";data_used_bytes=", n->data_bytes(),
+      ";memory_used_bytes=", n->memory_used_bytes(),
+      ";index_used_bytes=", n->index().ArenaBytesInUse(), ";disk_used_bytes=", n->disk_used_bytes(),
+      ";stop_writes=", n->StopWrites() ? "true" : "false", ";expired_objects=", n->expired_total(),
+      ";evicted_objects=", n->evicted_total(), ";truncated_objects=", n->truncated_total(), ";",
+      NamespaceConfigText(*n));
+}
+
+std::string InfoCommands::Sets(std::string_view ns_name, std::string_view set_name) const {
+  std::string out;
+  for (const auto& n : engine_.catalog().namespaces()) {
+    if (!ns_name.empty() && n->name() != ns_name) continue;
+    for (const ns::SetInfo* s : n->sets().All()) {
+      if (!set_name.empty() && s->name != set_name) continue;
+      const int64_t ttl = s->default_ttl.load();
+      std::string stats = absl::StrCat(
+          "objects=", s->objects.load(), ":tombstones=0:data_used_bytes=", s->data_bytes.load(),
+          ":truncate_lut=", s->truncate_lut_ms.load(), ":sindexes=0:index_populating=false",
+          ":truncating=false:default-ttl=", ttl < 0 ? n->policy().default_ttl.load() : ttl,
+          ":disable-eviction=", s->disable_eviction.load() ? "true" : "false",
+          ":stop-writes-count=", s->stop_writes_count.load());
+      if (set_name.empty()) {
+        absl::StrAppend(&out, "ns=", n->name(), ":set=", s->name, ":", stats, ";");
+      } else {
+        absl::StrAppend(&out, stats, ";");
+      }
+    }
+  }
+  return out;
+}
+
+std::string InfoCommands::Statistics() const {
+  uint64_t objects = 0, memory = 0, disk = 0;
+  for (const auto& n : engine_.catalog().namespaces()) {
+    objects += n->index().size();
+    memory += n->memory_used_bytes();
+    disk += n->disk_used_bytes();
+  }
+  return absl::StrCat("cluster_size=1;cluster_name=", node_.cluster_name, ";objects=", objects,
+                      ";memory_used_bytes=", memory, ";disk_used_bytes=", disk,
+                      ";namespaces=", engine_.catalog().namespaces().size());
+}
+
+std::string InfoCommands::GetConfig(const Params& p) const {
+  auto ctx = p.find("context");
+  if (ctx == p.end() || ctx->second != "namespace") {
+    return InfoError(ResultCode::kParameterError, "get-config supports context=namespace");
+  }
+  auto id = p.find("id");
+  if (id == p.end()) id = p.find("namespace");
+  if (id == p.end()) return InfoError(ResultCode::kParameterError, "missing id");
+  const ns::Namespace* n = engine_.catalog().Find(id->second);
+  if (!n) return InfoError(ResultCode::kNamespaceNotFound, "namespace not found");
+  return NamespaceConfigText(*n);
+}
+
+std::string InfoCommands::SetConfig(const Params& p) {
+  auto ctx = p.find("context");
+  if (ctx == p.end() || ctx->second != "namespace") {
+    return InfoError(ResultCode::kParameterError, "set-config supports context=namespace");
+  }
+  auto id = p.find("id");
+  if (id == p.end()) id = p.find("namespace");
+  if (id == p.end()) return InfoError(ResultCode::kParameterError, "missing id");
+  ns::Namespace* n = engine_.catalog().Find(id->second);
+  if (!n) return InfoError(ResultCode::kNamespaceNotFound, "namespace not found");
+  auto set = p.find("set");
+  std::string_view set_name = set == p.end() ? "" : std::string_view(set->second);
+  // Check every value before applying any, so a bad one changes nothing.
+  bool changed = false;
+  for (bool apply : {false, true}) {
+    for (const auto& [k, v] : p) {
+      if (k == "context" || k == "id" || k == "namespace" || k == "set") continue;
+      if (absl::Status s = n->SetPolicy(set_name, k, v, apply); !s.ok()) {
+        return InfoError(base::ResultCodeOf(s), base::Std(s.message()));
+      }
+      changed = true;
+    }
+  }
+  if (!changed) return InfoError(ResultCode::kParameterError, "nothing to set");
+  return "ok";
+}
+
+std::string InfoCommands::Truncate(const Params& p, bool whole_namespace) {
+  auto ns = p.find("namespace");
+  if (ns == p.end()) return InfoError(ResultCode::kParameterError, "missing namespace");
+  std::string set;
+  if (!whole_namespace) {
+    auto s = p.find("set");
+    if (s == p.end()) return InfoError(ResultCode::kParameterError, "missing set");
+    set = s->second;
+  }
+  int64_t before_ms = 0;
+  if (auto lut = p.find("lut"); lut != p.end()) {
+    int64_t nanos;
+    if (!absl::SimpleAtoi(lut->second, &nanos) || nanos < 0) {
+      return InfoError(ResultCode::kParameterError, "lut must be nanoseconds since the Unix epoch");
+    }
+    before_ms = nanos / 1'000'000;
+  }
+  if (absl::Status s = engine_.Truncate(ns->second, set, before_ms); !s.ok()) {
+    return InfoError(base::ResultCodeOf(s), base::Std(s.message()));
+  }
+  return "ok";
+}
+
+}  // namespace tern::api

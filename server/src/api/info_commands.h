@@ -1,0 +1,51 @@
+// The info protocol's commands: text in, text out. The wire front door (port 3000) and the
+// admin API (`GET /v1/info/{command}`) both answer from here, so they always agree.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "base/config.h"
+#include "txn/engine.h"
+
+namespace tern::api {
+
+struct NodeIdentity {
+  uint64_t id = 0;
+  std::string name;  // base::NodeName(id)
+  std::string cluster_name;
+};
+
+class InfoCommands {
+ public:
+  InfoCommands(txn::Engine& engine, NodeIdentity node);
+
+  // Answers one command line (`name`, `name:k=v;k=v` or `name/arg/arg`) with its value,
+  // without the echo. Unknown commands answer `ERROR:4:unrecognized command`.
+  std::string Answer(std::string_view line);
+
+  // Splits `k=v;k=v;` into a map (exposed for tests and other front doors).
+  static std::map<std::string, std::string, std::less<>> ParseParams(std::string_view params);
+
+ private:
+  using Params = std::map<std::string, std::string, std::less<>>;
+
+  std::string Namespaces() const;
+  std::string NamespaceStats(std::string_view ns) const;
+  std::string Sets(std::string_view ns, std::string_view set) const;
+  std::string Statistics() const;
+  std::string GetConfig(const Params& p) const;
+  std::string SetConfig(const Params& p);
+  std::string Truncate(const Params& p, bool whole_namespace);
+
+  txn::Engine& engine_;
+  NodeIdentity node_;
+};
+
+// `ERROR:<code>:<message>` as clients parse it.
+std::string InfoError(base::ResultCode code, std::string_view message);
+
+}  // namespace tern::api

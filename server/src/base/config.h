@@ -1,0 +1,81 @@
+// The node's configuration: one YAML file (tern.yaml; a ConfigMap in Kubernetes). Parsing is
+// strict: an unknown key, a wrong type or an invalid value fails with the key's path and line.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace tern::base {
+
+enum class StorageKind { kMemory, kFlash };
+enum class Consistency { kAvailable, kStrong };
+
+// Per-set overrides of the namespace policy.
+struct SetConfig {
+  std::string name;
+  std::optional<int64_t> default_ttl;  // seconds; unset = the namespace's
+  uint64_t stop_writes_count = 0;      // 0 = no limit on the set's record count
+  bool disable_eviction = false;       // records of this set are never evicted
+};
+
+struct NamespaceConfig {
+  std::string name;
+  StorageKind storage = StorageKind::kMemory;
+  std::string data_dir;  // flash: own RocksDB directory; empty = the node's shared one
+                        // at <node.data_dir>/flash (a column family per namespace)
+  bool commit_to_device = false;    // flash: sync the WAL before acknowledging a write
+  uint32_t replication_factor = 2;  // 1..8
+  int64_t default_ttl = 0;          // seconds; 0 = records never expire by default
+  uint64_t max_record_size = 1 << 20;
+  uint64_t memory_size = uint64_t{1} << 30;  // budget for data + index in RAM
+  uint64_t disk_size = uint64_t{16} << 30;   // flash budget
+  uint32_t stop_writes_pct = 90;             // refuse writes above this % of the budget
+  uint32_t evict_pct = 0;                    // evict soonest-expiring above this % (0 = off)
+  uint32_t nsup_period_sec = 10;             // expiration/eviction sweep period (0 = no sweeper)
+  uint32_t sprigs_per_partition = 16;        // power of two, 1..256
+  Consistency consistency = Consistency::kAvailable;
+  std::vector<SetConfig> sets;
+};
+
+struct NodeConfig {
+  std::string id;                     // hex node id; empty = derived from address and port
+  std::string address = "127.0.0.1";  // listen address of every port
+  std::string data_dir = "./data";
+  std::string cluster_name = "tern";
+  uint32_t rack_id = 0;
+};
+
+struct PortsConfig {
+  uint16_t service = 3000;  // Aerospike wire protocol
+  uint16_t fabric = 3001;   // node to node
+  uint16_t grpc = 3100;
+  uint16_t admin = 8080;    // admin REST
+  uint16_t metrics = 9145;  // Prometheus
+};
+
+struct LoggingConfig {
+  std::string level = "info";  // trace, debug, info, warn, error
+};
+
+struct Config {
+  NodeConfig node;
+  PortsConfig ports;
+  LoggingConfig logging;
+  std::vector<NamespaceConfig> namespaces;
+
+  const NamespaceConfig* FindNamespace(std::string_view name) const;
+};
+
+// Parses YAML text; `source` names it in error messages ("tern.yaml:12: ...").
+absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source);
+absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+
+// config/tern.yaml as compiled into the binary: what `ternd` runs on without --config.
+std::string_view DefaultConfigYaml();
+
+}  // namespace tern::base

@@ -1,0 +1,63 @@
+// The transaction engine: the one code path behind every front door. It finds the namespace
+// and partition, takes the record lock for writes, applies the ops with generation / TTL /
+// exists rules, stores the new record copy-on-write and records metrics.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "index/index_entry.h"
+#include "ns/catalog.h"
+#include "txn/metrics.h"
+#include "txn/request.h"
+
+namespace tern::txn {
+
+struct ScanOptions {
+  std::string ns;
+  std::string set;                // empty = every set
+  std::vector<std::string> bins;  // empty = every bin
+  bool metadata_only = false;
+};
+
+// One record a scan yields: digest, metadata and (unless metadata_only) the selected bins.
+struct ScannedRecord {
+  base::Digest digest;
+  index::RecordMeta meta;
+  std::string set;
+  const record::Record* record = nullptr;  // valid only during the callback
+};
+
+class Engine {
+ public:
+  // `metrics` may be null (tests, tools).
+  Engine(ns::Catalog& catalog, TxnMetrics* metrics);
+
+  Response Execute(const Request& req);
+  // Each request answered independently; responses in request order.
+  std::vector<Response> ExecuteBatch(std::span<const Request> reqs);
+
+  // Visits the live records of one partition as of a snapshot; `fn` returns false to stop.
+  // Writers are never blocked by a scan.
+  absl::Status ScanPartition(const ScanOptions& opts, uint32_t partition,
+                             absl::FunctionRef<bool(const ScannedRecord&)> fn);
+
+  // Truncates a set (or the whole namespace when `set` is empty); `before_ms` 0 = now.
+  absl::Status Truncate(std::string_view ns, std::string_view set, int64_t before_ms);
+
+  ns::Catalog& catalog() { return catalog_; }
+
+ private:
+  Response Read(ns::Namespace& ns, const Request& req);
+  Response Write(ns::Namespace& ns, const Request& req);
+  Response Delete(ns::Namespace& ns, const Request& req);
+
+  ns::Catalog& catalog_;
+  TxnMetrics* metrics_;
+};
+
+}  // namespace tern::txn

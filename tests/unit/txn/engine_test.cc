@@ -1,0 +1,475 @@
+#include "txn/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/digest.h"
+#include "record/collection.h"
+
+namespace tern::txn {
+namespace {
+
+using base::ResultCode;
+using record::Value;
+
+// One engine over a namespace of the storage kind under test, in a fresh directory.
+class EngineTest : public ::testing::TestWithParam<base::StorageKind> {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("tern-engine-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    config_.node.data_dir = dir_.string();
+    base::NamespaceConfig ns;
+    ns.name = "test";
+    ns.storage = GetParam();
+    ns.sprigs_per_partition = 1;
+    ns.nsup_period_sec = 0;  // tests sweep by hand
+    ns.sets.push_back({"capped", std::nullopt, 2, false});
+    config_.namespaces.push_back(ns);
+    Open();
+  }
+  void TearDown() override {
+    engine_.reset();
+    catalog_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open() {
+    engine_.reset();
+    catalog_.reset();
+    auto cat = ns::Catalog::Open(config_);
+    ASSERT_TRUE(cat.ok()) << cat.status();
+    catalog_ = std::move(*cat);
+    engine_ = std::make_unique<Engine>(*catalog_, nullptr);
+  }
+  ns::Namespace& Ns() { return *catalog_->Find("test"); }
+
+  static Request Base(Command c, std::string_view set, std::string_view key) {
+    Request r;
+    r.command = c;
+    r.ns = "test";
+    r.set = std::string(set);
+    r.digest = base::ComputeStringKeyDigest(set, key);
+    return r;
+  }
+  Response Put(std::string_view key, std::vector<std::pair<std::string, Value>> bins,
+               std::string_view set = "demo", ExistsAction action = ExistsAction::kUpdate) {
+    Request r = Base(Command::kWrite, set, key);
+    r.exists_action = action;
+    for (auto& [n, v] : bins) r.ops.push_back(Op{OpType::kWrite, n, v});
+    return engine_->Execute(r);
+  }
+  Response Get(std::string_view key, std::string_view set = "demo") {
+    Request r = Base(Command::kRead, set, key);
+    r.read_all_bins = true;
+    return engine_->Execute(r);
+  }
+  static const Value* BinOf(const Response& r, std::string_view name) {
+    for (const auto& b : r.bins) {
+      if (b.name == name) return &b.value;
+    }
+    return nullptr;
+  }
+
+  std::filesystem::path dir_;
+  base::Config config_;
+  std::unique_ptr<ns::Catalog> catalog_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_P(EngineTest, EveryValueTypeRoundTrips) {
+  std::vector<Value> items = {Value::Integer(1), Value::String("a")};
+  std::string list = record::EncodeList(items);
+  std::vector<std::pair<Value, Value>> entries = {{Value::String("k"), Value::Integer(7)}};
+  std::string map = record::EncodeMap(entries);
+  std::vector<std::pair<std::string, Value>> bins = {
+      {"i", Value::Integer(-42)},
+      {"d", Value::Double(2.5)},
+      {"s", Value::String("hello")},
+      {"b", Value::Blob(std::string("\0\1\2", 3))},
+      {"t", Value::Bool(true)},
+      {"l", Value::List(list)},
+      {"m", Value::Map(map)},
+      {"g", Value::GeoJson(R"({"type":"Point","coordinates":[1,2]})")},
+  };
+  Response w = Put("k1", bins);
+  ASSERT_EQ(w.result, ResultCode::kOk) << w.message;
+  EXPECT_EQ(w.generation, 1);
+  Response r = Get("k1");
+  ASSERT_EQ(r.result, ResultCode::kOk);
+  ASSERT_EQ(r.bins.size(), bins.size());
+  for (const auto& [name, value] : bins) {
+    const Value* got = BinOf(r, name);
+    ASSERT_NE(got, nullptr) << name;
+    EXPECT_EQ(*got, value) << name;
+  }
+  auto decoded = record::DecodeList(BinOf(r, "l")->bytes());
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ((*decoded)[1], Value::String("a"));
+}
+
+TEST_P(EngineTest, ExistsActions) {
+  EXPECT_EQ(Put("a", {{"x", Value::Integer(1)}}, "demo", ExistsAction::kUpdateOnly).result,
+            ResultCode::kRecordNotFound);
+  EXPECT_EQ(Put("a", {{"x", Value::Integer(1)}}, "demo", ExistsAction::kReplaceOnly).result,
+            ResultCode::kRecordNotFound);
+  EXPECT_EQ(Put("a", {{"x", Value::Integer(1)}}, "demo", ExistsAction::kCreateOnly).result,
+            ResultCode::kOk);
+  EXPECT_EQ(Put("a", {{"x", Value::Integer(2)}}, "demo", ExistsAction::kCreateOnly).result,
+            ResultCode::kRecordExists);
+  // update merges bins
+  EXPECT_EQ(Put("a", {{"y", Value::Integer(3)}}, "demo", ExistsAction::kUpdateOnly).result,
+            ResultCode::kOk);
+  Response r = Get("a");
+  EXPECT_EQ(r.bins.size(), 2u);
+  EXPECT_EQ(r.generation, 2);
+  // replace drops the bins it does not name
+  EXPECT_EQ(Put("a", {{"z", Value::Integer(4)}}, "demo", ExistsAction::kReplaceOnly).result,
+            ResultCode::kOk);
+  r = Get("a");
+  ASSERT_EQ(r.bins.size(), 1u);
+  EXPECT_EQ(r.bins[0].name, "z");
+  EXPECT_EQ(r.generation, 3);
+  EXPECT_EQ(Put("a", {{"w", Value::Integer(5)}}, "demo", ExistsAction::kReplace).result,
+            ResultCode::kOk);
+  EXPECT_EQ(Get("a").bins.size(), 1u);
+}
+
+TEST_P(EngineTest, GenerationPolicies) {
+  ASSERT_EQ(Put("g", {{"x", Value::Integer(1)}}).result, ResultCode::kOk);
+  Request r = Base(Command::kWrite, "demo", "g");
+  r.ops.push_back(Op{OpType::kWrite, "x", Value::Integer(2)});
+  r.generation_policy = GenerationPolicy::kEqual;
+  r.generation = 5;
+  EXPECT_EQ(engine_->Execute(r).result, ResultCode::kGenerationError);
+  r.generation = 1;
+  EXPECT_EQ(engine_->Execute(r).generation, 2);
+  r.generation_policy = GenerationPolicy::kGreater;
+  r.generation = 2;
+  EXPECT_EQ(engine_->Execute(r).result, ResultCode::kGenerationError);
+  r.generation = 3;
+  EXPECT_EQ(engine_->Execute(r).result, ResultCode::kOk);
+  Request d = Base(Command::kDelete, "demo", "g");
+  d.generation_policy = GenerationPolicy::kEqual;
+  d.generation = 1;
+  EXPECT_EQ(engine_->Execute(d).result, ResultCode::kGenerationError);
+  d.generation = 3;
+  EXPECT_EQ(engine_->Execute(d).result, ResultCode::kOk);
+  EXPECT_EQ(Get("g").result, ResultCode::kRecordNotFound);
+  EXPECT_EQ(engine_->Execute(d).result, ResultCode::kRecordNotFound);
+}
+
+TEST_P(EngineTest, TtlRules) {
+  Ns().policy().nsup_period_sec = 60;
+  Ns().policy().default_ttl = 100;
+  const uint32_t now = base::NowEpochSeconds();
+  Response r = Put("t", {{"x", Value::Integer(1)}});  // ttl 0: namespace default
+  EXPECT_NEAR(r.void_time, now + 100, 2);
+  Request w = Base(Command::kWrite, "demo", "t");
+  w.ops.push_back(Op{OpType::kWrite, "x", Value::Integer(2)});
+  w.ttl = kTtlKeep;
+  EXPECT_NEAR(engine_->Execute(w).void_time, now + 100, 2);
+  w.ttl = 5000;
+  EXPECT_NEAR(engine_->Execute(w).void_time, now + 5000, 2);
+  w.ttl = kTtlNever;
+  EXPECT_EQ(engine_->Execute(w).void_time, 0u);
+  w.ttl = kMaxTtlSeconds + 1;
+  EXPECT_EQ(engine_->Execute(w).result, ResultCode::kParameterError);
+  // A set-level default overrides the namespace's.
+  ASSERT_TRUE(Ns().SetPolicy("short", "default-ttl", "7").ok());
+  EXPECT_NEAR(Put("t", {{"x", Value::Integer(1)}}, "short").void_time, now + 7, 2);
+  // Without the sweeper a TTL is refused, as Aerospike does.
+  Ns().policy().nsup_period_sec = 0;
+  w.ttl = 10;
+  EXPECT_EQ(engine_->Execute(w).result, ResultCode::kForbidden);
+}
+
+TEST_P(EngineTest, ExpiredRecordsVanishAtOnceAndAreSwept) {
+  Ns().policy().nsup_period_sec = 60;
+  Request w = Base(Command::kWrite, "demo", "e");
+  w.ops.push_back(Op{OpType::kWrite, "x", Value::Integer(1)});
+  w.ttl = 1;
+  ASSERT_EQ(engine_->Execute(w).result, ResultCode::kOk);
+  ASSERT_EQ(Put("keep", {{"x", Value::Integer(1)}}).result, ResultCode::kOk);
+  EXPECT_EQ(Get("e").result, ResultCode::kOk);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  EXPECT_EQ(Get("e").result, ResultCode::kRecordNotFound);
+  EXPECT_EQ(Ns().index().size(), 2u);  // invisible, not yet reclaimed
+  ns::SweepResult s = Ns().Sweep();
+  EXPECT_EQ(s.expired, 1u);
+  EXPECT_EQ(Ns().index().size(), 1u);
+  EXPECT_EQ(Get("keep").result, ResultCode::kOk);
+  // A new write to an expired key starts over at generation 1.
+  EXPECT_EQ(Put("e", {{"x", Value::Integer(1)}}).generation, 1);
+}
+
+TEST_P(EngineTest, IncrementAppendPrependTouch) {
+  Request w = Base(Command::kWrite, "demo", "n");
+  w.ops = {Op{OpType::kIncr, "i", Value::Integer(5)}, Op{OpType::kIncr, "d", Value::Double(1.5)},
+           Op{OpType::kAppend, "s", Value::String("mid")}};
+  ASSERT_EQ(engine_->Execute(w).result, ResultCode::kOk);
+  w.ops = {Op{OpType::kIncr, "i", Value::Integer(-7)},
+           Op{OpType::kIncr, "d", Value::Double(1.0)},
+           Op{OpType::kAppend, "s", Value::String(">")},
+           Op{OpType::kPrepend, "s", Value::String("<")},
+           Op{OpType::kRead, "i", {}},
+           Op{OpType::kRead, "s", {}}};
+  Response r = engine_->Execute(w);
+  ASSERT_EQ(r.result, ResultCode::kOk);
+  ASSERT_EQ(r.bins.size(), 2u);  // only the read ops answer
+  EXPECT_EQ(r.bins[0].value, Value::Integer(-2));
+  EXPECT_EQ(r.bins[1].value, Value::String("<mid>"));
+  r = Get("n");
+  EXPECT_EQ(*BinOf(r, "d"), Value::Double(2.5));
+
+  w.ops = {Op{OpType::kIncr, "s", Value::Integer(1)}};
+  EXPECT_EQ(engine_->Execute(w).result, ResultCode::kBinIncompatibleType);
+  w.ops = {Op{OpType::kIncr, "i", Value::String("x")}};
+  EXPECT_EQ(engine_->Execute(w).result, ResultCode::kParameterError);
+  w.ops = {Op{OpType::kAppend, "i", Value::String("x")}};
+  EXPECT_EQ(engine_->Execute(w).result, ResultCode::kBinIncompatibleType);
+  EXPECT_EQ(*BinOf(Get("n"), "i"), Value::Integer(-2));  // failed ops changed nothing
+
+  w.ops = {Op{OpType::kTouch, "", {}}};
+  uint16_t before = Get("n").generation;
+  EXPECT_EQ(engine_->Execute(w).generation, before + 1);
+  Request missing = Base(Command::kWrite, "demo", "nope");
+  missing.ops = {Op{OpType::kTouch, "", {}}};
+  EXPECT_EQ(engine_->Execute(missing).result, ResultCode::kRecordNotFound);
+}
+
+TEST_P(EngineTest, RespondAllOpsAndOperateDelete) {
+  ASSERT_EQ(Put("o", {{"a", Value::Integer(1)}, {"b", Value::Integer(2)}}).result, ResultCode::kOk);
+  Request w = Base(Command::kWrite, "demo", "o");
+  w.respond_all_ops = true;
+  w.ops = {Op{OpType::kWrite, "a", Value::Integer(10)}, Op{OpType::kRead, "a", {}},
+           Op{OpType::kRead, "missing", {}}};
+  Response r = engine_->Execute(w);
+  ASSERT_EQ(r.bins.size(), 3u);
+  EXPECT_TRUE(r.bins[0].value.is_null());
+  EXPECT_EQ(r.bins[1].value, Value::Integer(10));
+  EXPECT_TRUE(r.bins[2].value.is_null());
+  // delete op then a write: the record starts over with just the new bin
+  w.respond_all_ops = false;
+  w.ops = {Op{OpType::kDelete, "", {}}, Op{OpType::kWrite, "c", Value::Integer(3)}};
+  r = engine_->Execute(w);
+  ASSERT_EQ(r.result, ResultCode::kOk);
+  EXPECT_EQ(r.generation, 1);
+  r = Get("o");
+  ASSERT_EQ(r.bins.size(), 1u);
+  EXPECT_EQ(r.bins[0].name, "c");
+}
+
+TEST_P(EngineTest, WritingEveryBinNullDeletesTheRecord) {
+  ASSERT_EQ(Put("z", {{"a", Value::Integer(1)}}).result, ResultCode::kOk);
+  EXPECT_EQ(Ns().index().size(), 1u);
+  ASSERT_EQ(Put("z", {{"a", Value()}}).result, ResultCode::kOk);
+  EXPECT_EQ(Get("z").result, ResultCode::kRecordNotFound);
+  EXPECT_EQ(Ns().index().size(), 0u);
+}
+
+TEST_P(EngineTest, BadArgumentsAnswerTheRightCode) {
+  EXPECT_EQ(Put("b", {{"sixteen_chars_xx", Value::Integer(1)}}).result, ResultCode::kBinNameError);
+  Request r = Base(Command::kRead, "demo", "b");
+  r.ns = "nope";
+  EXPECT_EQ(engine_->Execute(r).result, ResultCode::kNamespaceNotFound);
+  Ns().policy().max_record_size = 1024;
+  EXPECT_EQ(Put("big", {{"x", Value::String(std::string(2000, 'x'))}}).result,
+            ResultCode::kRecordTooBig);
+  EXPECT_EQ(Get("big").result, ResultCode::kRecordNotFound);
+  Request w = Base(Command::kWrite, "demo", "b");
+  EXPECT_EQ(engine_->Execute(w).result, ResultCode::kParameterError);  // no ops
+  w.ops = {Op{OpType::kCdtModify, "l", Value()}};
+  EXPECT_EQ(engine_->Execute(w).result, ResultCode::kUnsupportedFeature);
+}
+
+TEST_P(EngineTest, StoredKeyMismatch) {
+  Request w = Base(Command::kWrite, "demo", "k");
+  w.key = Value::String("k");
+  w.send_key = true;
+  w.ops = {Op{OpType::kWrite, "x", Value::Integer(1)}};
+  ASSERT_EQ(engine_->Execute(w).result, ResultCode::kOk);
+  w.key = Value::String("other");  // same digest, different key: a client bug or a collision
+  EXPECT_EQ(engine_->Execute(w).result, ResultCode::kKeyMismatch);
+}
+
+TEST_P(EngineTest, SetStopWritesCountAndNamespaceStopWrites) {
+  EXPECT_EQ(Put("1", {{"x", Value::Integer(1)}}, "capped").result, ResultCode::kOk);
+  EXPECT_EQ(Put("2", {{"x", Value::Integer(1)}}, "capped").result, ResultCode::kOk);
+  EXPECT_EQ(Put("3", {{"x", Value::Integer(1)}}, "capped").result, ResultCode::kForbidden);
+  EXPECT_EQ(Put("1", {{"x", Value::Integer(2)}}, "capped").result, ResultCode::kOk);  // updates ok
+  Ns().policy().memory_size = 64;
+  Ns().policy().disk_size = 64;
+  EXPECT_EQ(Put("full", {{"x", Value::Integer(1)}}).result, ResultCode::kServerFull);
+  Request d = Base(Command::kDelete, "capped", "1");
+  EXPECT_EQ(engine_->Execute(d).result, ResultCode::kOk);  // deletes still allowed
+}
+
+TEST_P(EngineTest, TruncateHidesAtOnceSurvivesRestartAndIsSwept) {
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(Put("a" + std::to_string(i), {{"x", Value::Integer(i)}}, "gone").result,
+              ResultCode::kOk);
+    ASSERT_EQ(Put("b" + std::to_string(i), {{"x", Value::Integer(i)}}, "kept").result,
+              ResultCode::kOk);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_TRUE(engine_->Truncate("test", "gone", 0).ok());
+  EXPECT_EQ(Get("a1", "gone").result, ResultCode::kRecordNotFound);
+  EXPECT_EQ(Get("b1", "kept").result, ResultCode::kOk);
+  ASSERT_EQ(Put("a1", {{"x", Value::Integer(1)}}, "gone").result, ResultCode::kOk);  // after: kept
+  if (GetParam() == base::StorageKind::kFlash) {
+    Open();  // cold start: the truncation time must come back with the data
+    EXPECT_EQ(Get("a2", "gone").result, ResultCode::kRecordNotFound);
+  }
+  ns::SweepResult s = Ns().Sweep();
+  EXPECT_EQ(s.truncated, 49u);
+  EXPECT_EQ(Ns().index().size(), 51u);
+  EXPECT_EQ(Get("a1", "gone").result, ResultCode::kOk);
+  EXPECT_FALSE(engine_->Truncate("nope", "", 0).ok());
+}
+
+TEST_P(EngineTest, ScanSeesEveryLiveRecordOncePerSet) {
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_EQ(Put("k" + std::to_string(i), {{"x", Value::Integer(i)}, {"y", Value::Integer(1)}},
+                  i % 3 == 0 ? "three" : "demo")
+                  .result,
+              ResultCode::kOk);
+  }
+  ScanOptions opts;
+  opts.ns = "test";
+  opts.set = "three";
+  opts.bins = {"x"};
+  int64_t count = 0, sum = 0;
+  for (uint32_t p = 0; p < base::kPartitionCount; ++p) {
+    ASSERT_TRUE(engine_
+                    ->ScanPartition(opts, p,
+                                    [&](const ScannedRecord& r) {
+                                      EXPECT_EQ(r.set, "three");
+                                      EXPECT_EQ(base::PartitionOf(r.digest), p);
+                                      EXPECT_EQ(r.record->bins.size(), 1u);
+                                      ++count;
+                                      sum += r.record->bins[0].value.integer();
+                                      return true;
+                                    })
+                    .ok());
+  }
+  EXPECT_EQ(count, 100);
+  EXPECT_EQ(sum, 3 * (99 * 100 / 2));
+  opts.set.clear();
+  opts.metadata_only = true;
+  count = 0;
+  for (uint32_t p = 0; p < base::kPartitionCount; ++p) {
+    ASSERT_TRUE(engine_
+                    ->ScanPartition(opts, p,
+                                    [&](const ScannedRecord& r) {
+                                      EXPECT_EQ(r.record, nullptr);
+                                      ++count;
+                                      return true;
+                                    })
+                    .ok());
+  }
+  EXPECT_EQ(count, 300);
+}
+
+TEST_P(EngineTest, ReadersSeeWholeRecordsDuringConcurrentWrites) {
+  // Copy-on-write: a reader never sees bin a from one write and bin b from another.
+  ASSERT_EQ(Put("cow", {{"a", Value::Integer(0)}, {"b", Value::Integer(0)}}).result,
+            ResultCode::kOk);
+  std::atomic<bool> stop{false};
+  std::atomic<int> torn{0}, reads{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&] {
+      while (!stop) {
+        Response r = Get("cow");
+        if (r.result != ResultCode::kOk || !(*BinOf(r, "a") == *BinOf(r, "b"))) ++torn;
+        ++reads;
+      }
+    });
+  }
+  for (int i = 1; i <= 3000; ++i) {
+    ASSERT_EQ(Put("cow", {{"a", Value::Integer(i)}, {"b", Value::Integer(i)}}).result,
+              ResultCode::kOk);
+  }
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(torn.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(*BinOf(Get("cow"), "a"), Value::Integer(3000));
+}
+
+TEST_P(EngineTest, BatchAnswersEachKeyInOrder) {
+  ASSERT_EQ(Put("x1", {{"v", Value::Integer(1)}}).result, ResultCode::kOk);
+  ASSERT_EQ(Put("x3", {{"v", Value::Integer(3)}}).result, ResultCode::kOk);
+  std::vector<Request> reqs;
+  for (const char* k : {"x1", "x2", "x3"}) {
+    Request r = Base(Command::kRead, "demo", k);
+    r.read_all_bins = true;
+    reqs.push_back(r);
+  }
+  auto out = engine_->ExecuteBatch(reqs);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].result, ResultCode::kOk);
+  EXPECT_EQ(out[1].result, ResultCode::kRecordNotFound);
+  EXPECT_EQ(*BinOf(out[2], "v"), Value::Integer(3));
+}
+
+TEST_P(EngineTest, EvictsSoonestExpiringAboveTheMark) {
+  Ns().policy().nsup_period_sec = 60;
+  for (int i = 0; i < 200; ++i) {
+    Request w = Base(Command::kWrite, "demo", "ev" + std::to_string(i));
+    w.ops = {Op{OpType::kWrite, "x", Value::String(std::string(100, 'x'))}};
+    w.ttl = 1000 + i * 100;  // ev0 expires first
+    ASSERT_EQ(engine_->Execute(w).result, ResultCode::kOk);
+  }
+  ASSERT_EQ(Put("forever", {{"x", Value::Integer(1)}}).result, ResultCode::kOk);
+  const bool mem = GetParam() == base::StorageKind::kMemory;
+  uint64_t used = mem ? Ns().memory_used_bytes() : Ns().disk_used_bytes();
+  // Budget so that usage is at 100% and the mark at 50%.
+  (mem ? Ns().policy().memory_size : Ns().policy().disk_size) = used;
+  Ns().policy().stop_writes_pct = 0;
+  Ns().policy().evict_pct = 50;
+  ns::SweepResult s = Ns().Sweep();
+  EXPECT_GT(s.evicted, 80u);
+  EXPECT_LT(s.evicted, 200u);
+  EXPECT_EQ(Get("ev0").result, ResultCode::kRecordNotFound);
+  EXPECT_EQ(Get("ev199").result, ResultCode::kOk);
+  EXPECT_EQ(Get("forever").result, ResultCode::kOk);  // never-expiring records are not evicted
+}
+
+TEST_P(EngineTest, ColdStartRestoresRecordsWithGenerations) {
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(Put("c" + std::to_string(i), {{"x", Value::Integer(i)}}).result, ResultCode::kOk);
+    if (i % 2)
+      ASSERT_EQ(Put("c" + std::to_string(i), {{"x", Value::Integer(-i)}}).result, ResultCode::kOk);
+  }
+  ASSERT_EQ(engine_->Execute(Base(Command::kDelete, "demo", "c0")).result, ResultCode::kOk);
+  Open();
+  if (GetParam() == base::StorageKind::kMemory) {
+    EXPECT_EQ(Ns().index().size(), 0u);  // a memory namespace starts empty
+    return;
+  }
+  EXPECT_EQ(Ns().index().size(), 999u);
+  EXPECT_EQ(Get("c0").result, ResultCode::kRecordNotFound);
+  for (int i = 1; i < 1000; ++i) {
+    Response r = Get("c" + std::to_string(i));
+    ASSERT_EQ(r.result, ResultCode::kOk) << i;
+    EXPECT_EQ(r.generation, i % 2 ? 2 : 1);
+    EXPECT_EQ(*BinOf(r, "x"), Value::Integer(i % 2 ? -i : i));
+  }
+  EXPECT_EQ(Ns().sets().Get(Ns().sets().Find("demo"))->objects.load(), 999u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Storage, EngineTest,
+                         ::testing::Values(base::StorageKind::kMemory, base::StorageKind::kFlash),
+                         [](const auto& info) {
+                           return info.param == base::StorageKind::kMemory ? "Memory" : "Flash";
+                         });
+
+}  // namespace
+}  // namespace tern::txn
