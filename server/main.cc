@@ -17,6 +17,8 @@
 #include "prometheus/registry.h"
 #include "txn/engine.h"
 #include "txn/metrics.h"
+#include "wire/dispatcher.h"
+#include "wire/server.h"
 
 namespace {
 
@@ -51,7 +53,8 @@ int main(int argc, char** argv) {
 
   auto node_id = base::ResolveNodeId(config->node.id, config->node.address, config->ports.service);
   if (!node_id.ok()) return Fail(node_id.status());
-  api::NodeIdentity node{*node_id, base::NodeName(*node_id), config->node.cluster_name};
+  api::NodeIdentity node{*node_id, base::NodeName(*node_id), config->node.cluster_name,
+                         config->node.address, config->ports.service};
   log->info("ternd {} node {} starting", base::kTernVersion, node.name);
 
   // Block the stop signals before any thread starts, so only sigwait below receives them.
@@ -77,6 +80,9 @@ int main(int argc, char** argv) {
   if (absl::Status s = exposer.Start(address, config->ports.metrics); !s.ok()) return Fail(s);
   api::AdminServer admin(engine, info, node);
   if (absl::Status s = admin.Start(address, config->ports.admin); !s.ok()) return Fail(s);
+  wire::Dispatcher dispatcher(engine, info, wire::DispatchOptions{config->service.max_batch_rows});
+  wire::Server service(dispatcher, config->service);
+  if (absl::Status s = service.Start(address, config->ports.service); !s.ok()) return Fail(s);
   admin.SetReady(true);
   log->info("node {} ready", node.name);
 
@@ -84,6 +90,7 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   log->info("signal {}: shutting down", sig);
   admin.SetReady(false);
+  service.Stop();
   admin.Stop();
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -17,8 +18,56 @@ std::string InfoError(ResultCode code, std::string_view message) {
   return absl::StrCat("ERROR:", static_cast<int>(code), ":", base::Absl(message));
 }
 
+namespace {
+
+// Advertised protocol features. `pscans`, `pquery`, `batch-any`, `query-show`, `peers` and
+// `replicas` select the modern client code paths; collection, bit, UDF and index features are
+// added as they are implemented.
+constexpr const char* kFeatures =
+    "batch-any;batch-index;cluster-stable;float;peers;pipelining;pquery;pscans;query-show;"
+    "replicas;replicas-all;replicas-master;replicas-max;truncate-namespace";
+
+// Partition and peer maps change only with membership; a single node has generation 1.
+constexpr int kPartitionGeneration = 1;
+constexpr int kPeersGeneration = 1;
+
+}  // namespace
+
 InfoCommands::InfoCommands(txn::Engine& engine, NodeIdentity node)
-    : engine_(engine), node_(std::move(node)) {}
+    : engine_(engine), node_(std::move(node)) {
+  // 4096 bits, MSB first within each byte: all set.
+  owned_bitmap_b64_ = absl::Base64Escape(std::string(base::kPartitionCount / 8, '\xff'));
+}
+
+std::string InfoCommands::Replicas(bool with_regime) const {
+  // One column (the master) per namespace: a single node holds no replicas. Regime 0 = AP.
+  std::vector<std::string> parts;
+  for (const auto& n : engine_.catalog().namespaces()) {
+    parts.push_back(absl::StrCat(n->name(), ":", with_regime ? "0," : "", "1,", owned_bitmap_b64_));
+  }
+  return absl::StrJoin(parts, ";");
+}
+
+std::string InfoCommands::ReplicasMaster() const {
+  std::vector<std::string> parts;
+  for (const auto& n : engine_.catalog().namespaces()) {
+    parts.push_back(absl::StrCat(n->name(), ":", owned_bitmap_b64_));
+  }
+  return absl::StrJoin(parts, ";");
+}
+
+std::string InfoCommands::Peers() const {
+  // This node's peers, excluding itself: none until the fabric joins nodes into a cluster.
+  return absl::StrCat(kPeersGeneration, ",", node_.service_port, ",[]");
+}
+
+std::string InfoCommands::ServiceAddress() const {
+  // A wildcard address is not something a client can dial; an empty answer means "unknown".
+  const std::string& a = node_.service_address;
+  if (a.empty() || a == "0.0.0.0" || a == "::") return "";
+  if (a.find(':') != std::string::npos) return absl::StrCat("[", a, "]:", node_.service_port);
+  return absl::StrCat(a, ":", node_.service_port);
+}
 
 InfoCommands::Params InfoCommands::ParseParams(std::string_view params) {
   Params out;
@@ -40,6 +89,33 @@ std::string InfoCommands::Answer(std::string_view line) {
   const bool slash = cut != std::string_view::npos && line[cut] == '/';
 
   if (name == "node") return node_.name;
+  if (name == "features") return kFeatures;
+  if (name == "partition-generation") return absl::StrCat(kPartitionGeneration);
+  if (name == "peers-generation") return absl::StrCat(kPeersGeneration);
+  if (name == "rebalance-generation") return absl::StrCat(kPartitionGeneration);
+  if (name == "peers-clear-std" || name == "peers-clear-alt" || name == "peers-tls-std" ||
+      name == "peers-tls-alt") {
+    return Peers();
+  }
+  if (name == "service-clear-std" || name == "service-clear-alt" || name == "service-tls-std" ||
+      name == "service-tls-alt" || name == "service") {
+    return ServiceAddress();
+  }
+  if (name == "services" || name == "services-alternate" || name == "services-alumni") return "";
+  if (name == "replicas") return Replicas(true);
+  if (name == "replicas-all") return Replicas(false);
+  if (name == "replicas-master") return ReplicasMaster();
+  if (name == "partitions") return absl::StrCat(base::kPartitionCount);
+  if (name == "rack-ids") {
+    std::vector<std::string> parts;
+    for (const auto& n : engine_.catalog().namespaces()) parts.push_back(n->name() + ":0");
+    return absl::StrJoin(parts, ";");
+  }
+  if (name == "user-agent-set") return "ok";
+  if (name == "release") {
+    return absl::StrCat("edition=", base::kEdition, ";version=", base::kCompatibleBuild,
+                        ";os=linux;arch=x86_64;sha=tern-", base::kTernVersion);
+  }
   if (name == "build") return base::kCompatibleBuild;
   if (name == "version") return absl::StrCat(base::kEdition, " build ", base::kCompatibleBuild);
   if (name == "edition") return base::kEdition;

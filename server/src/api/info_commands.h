@@ -17,6 +17,8 @@ struct NodeIdentity {
   uint64_t id = 0;
   std::string name;  // base::NodeName(id)
   std::string cluster_name;
+  std::string service_address;  // where clients reach the wire protocol
+  uint16_t service_port = 3000;
 };
 
 class InfoCommands {
@@ -34,6 +36,10 @@ class InfoCommands {
   using Params = std::map<std::string, std::string, std::less<>>;
 
   std::string Namespaces() const;
+  std::string Replicas(bool with_regime) const;
+  std::string ReplicasMaster() const;
+  std::string Peers() const;
+  std::string ServiceAddress() const;
   std::string NamespaceStats(std::string_view ns) const;
   std::string Sets(std::string_view ns, std::string_view set) const;
   std::string Statistics() const;
@@ -43,6 +49,7 @@ class InfoCommands {
 
   txn::Engine& engine_;
   NodeIdentity node_;
+  std::string owned_bitmap_b64_;  // every partition (a single node owns all)
 };
 
 // `ERROR:<code>:<message>` as clients parse it.

@@ -148,6 +148,7 @@ class Parser {
   absl::Status ParseNode(const YAML::Node& n, NodeConfig* out);
   absl::Status ParsePorts(const YAML::Node& n, PortsConfig* out);
   absl::Status ParseLogging(const YAML::Node& n, LoggingConfig* out);
+  absl::Status ParseService(const YAML::Node& n, ServiceConfig* out);
   absl::Status ParseNamespace(const YAML::Node& n, const std::string& path, NamespaceConfig* out);
   absl::Status ParseSet(const YAML::Node& n, const std::string& path, SetConfig* out);
   absl::Status CheckPorts(const PortsConfig& ports, const YAML::Mark& root_mark) const;
@@ -348,6 +349,24 @@ absl::Status Parser::CheckPorts(const PortsConfig& p, const YAML::Mark& root_mar
   return absl::OkStatus();
 }
 
+absl::Status Parser::ParseService(const YAML::Node& n, ServiceConfig* out) {
+  return ForEachField(n, "service", [&](const Field& f) -> absl::Status {
+    if (f.key == "threads") return ReadUnsigned<uint32_t>(f, 0, 256, &out->threads);
+    if (f.key == "max_connections") {
+      return ReadUnsigned<uint32_t>(f, 1, 1000000, &out->max_connections);
+    }
+    if (f.key == "max_message_size") {
+      return ReadSize(f, 1 << 10, uint64_t{128} << 20, &out->max_message_size);
+    }
+    if (f.key == "idle_timeout_sec") {
+      return ReadUnsigned<uint32_t>(f, 0, 86400 * 7, &out->idle_timeout_sec);
+    }
+    if (f.key == "max_batch_rows")
+      return ReadUnsigned<uint32_t>(f, 1, 1000000, &out->max_batch_rows);
+    return UnknownKey(f);
+  });
+}
+
 absl::Status Parser::ParseLogging(const YAML::Node& n, LoggingConfig* out) {
   return ForEachField(n, "logging", [&](const Field& f) -> absl::Status {
     if (f.key != "level") return UnknownKey(f);
@@ -507,6 +526,7 @@ absl::Status Parser::Parse(const YAML::Node& root, Config* config) {
     if (f.key == "node") return ParseNode(f.value, &config->node);
     if (f.key == "ports") return ParsePorts(f.value, &config->ports);
     if (f.key == "logging") return ParseLogging(f.value, &config->logging);
+    if (f.key == "service") return ParseService(f.value, &config->service);
     if (f.key == "namespaces") {
       if (!f.value.IsSequence() && !f.value.IsNull()) {
         return Error(f, absl::StrCat("expected a list, got ", Describe(f.value)));

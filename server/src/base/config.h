@@ -26,8 +26,8 @@ struct SetConfig {
 struct NamespaceConfig {
   std::string name;
   StorageKind storage = StorageKind::kMemory;
-  std::string data_dir;  // flash: own RocksDB directory; empty = the node's shared one
-                        // at <node.data_dir>/flash (a column family per namespace)
+  std::string data_dir;             // flash: own RocksDB directory; empty = the node's shared one
+                                    // at <node.data_dir>/flash (a column family per namespace)
   bool commit_to_device = false;    // flash: sync the WAL before acknowledging a write
   uint32_t replication_factor = 2;  // 1..8
   int64_t default_ttl = 0;          // seconds; 0 = records never expire by default
@@ -58,6 +58,15 @@ struct PortsConfig {
   uint16_t metrics = 9145;  // Prometheus
 };
 
+// The Aerospike wire-protocol front door (port 3000).
+struct ServiceConfig {
+  uint32_t threads = 0;                             // event loops; 0 = one per core
+  uint32_t max_connections = 10000;                 // beyond this, new connections are closed
+  uint64_t max_message_size = uint64_t{128} << 20;  // larger frames close the connection
+  uint32_t idle_timeout_sec = 0;                    // close idle client connections; 0 = never
+  uint32_t max_batch_rows = 10000;                  // larger batches answer 151
+};
+
 struct LoggingConfig {
   std::string level = "info";  // trace, debug, info, warn, error
 };
@@ -65,6 +74,7 @@ struct LoggingConfig {
 struct Config {
   NodeConfig node;
   PortsConfig ports;
+  ServiceConfig service;
   LoggingConfig logging;
   std::vector<NamespaceConfig> namespaces;
 

@@ -75,8 +75,10 @@ absl::Status FlashEngine::Erase(uint32_t partition, const base::Digest& digest, 
   return FromRocks(db_->db()->Delete(wo, family_, rocksdb::Slice(key, kKeySize)), "flash delete");
 }
 
-absl::Status FlashEngine::ScanPartition(uint32_t partition, StoredVisitor fn) const {
-  char lower[2] = {static_cast<char>(partition >> 8), static_cast<char>(partition & 0xff)};
+absl::Status FlashEngine::ScanPartition(uint32_t partition, const base::Digest* after,
+                                        StoredVisitor fn) const {
+  char lower[kKeySize];
+  MakeKey(partition, after ? *after : base::Digest{}, lower);
   uint32_t next = partition + 1;
   char upper[2] = {static_cast<char>(next >> 8), static_cast<char>(next & 0xff)};
   rocksdb::Slice upper_slice(upper, 2);
@@ -90,9 +92,10 @@ absl::Status FlashEngine::ScanPartition(uint32_t partition, StoredVisitor fn) co
   absl::Status result;
   {
     std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, family_));
-    for (it->Seek(rocksdb::Slice(lower, 2)); it->Valid(); it->Next()) {
+    for (it->Seek(rocksdb::Slice(lower, after ? kKeySize : 2)); it->Valid(); it->Next()) {
       rocksdb::Slice k = it->key();
       if (k.size() != kKeySize) continue;
+      if (after && k == rocksdb::Slice(lower, kKeySize)) continue;  // resume is exclusive
       base::Digest digest;
       std::memcpy(digest.bytes.data(), k.data() + 2, base::kDigestSize);
       record::StoredMeta meta;

@@ -31,7 +31,8 @@ class FlashEngine final : public StorageEngine {
                                  uint32_t* stored_size) override;
   absl::Status Erase(uint32_t partition, const base::Digest& digest, bool sync) override;
   void Release(uint64_t) override {}
-  absl::Status ScanPartition(uint32_t partition, StoredVisitor fn) const override;
+  absl::Status ScanPartition(uint32_t partition, const base::Digest* after,
+                             StoredVisitor fn) const override;
   absl::Status ForEachStored(MetaVisitor fn) const override;
   absl::Status PutMetadata(std::string_view key, std::string_view value) override;
   absl::StatusOr<std::string> GetMetadata(std::string_view key) const override;

@@ -19,7 +19,7 @@ absl::StatusOr<uint64_t> MemoryEngine::Store(uint32_t, const base::Digest&,
   return rec.ReleaseToHandle();
 }
 
-absl::Status MemoryEngine::ScanPartition(uint32_t, StoredVisitor) const {
+absl::Status MemoryEngine::ScanPartition(uint32_t, const base::Digest*, StoredVisitor) const {
   return MakeError(ResultCode::kServerError, "memory engine scans walk the index");
 }
 

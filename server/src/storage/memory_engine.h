@@ -19,7 +19,7 @@ class MemoryEngine final : public StorageEngine {
                                  RecordRef rec, bool, uint32_t* stored_size) override;
   absl::Status Erase(uint32_t, const base::Digest&, bool) override { return absl::OkStatus(); }
   void Release(uint64_t handle) override { RecordRef::ReleaseHandle(handle); }
-  absl::Status ScanPartition(uint32_t, StoredVisitor) const override;
+  absl::Status ScanPartition(uint32_t, const base::Digest*, StoredVisitor) const override;
   absl::Status ForEachStored(MetaVisitor) const override { return absl::OkStatus(); }
   absl::Status PutMetadata(std::string_view key, std::string_view value) override;
   absl::StatusOr<std::string> GetMetadata(std::string_view key) const override;

@@ -53,8 +53,10 @@ class StorageEngine {
   // Drops a handle that has left the index. Call after the sprig lock is released.
   virtual void Release(uint64_t handle) = 0;
 
-  // Device engines: visits one partition's stored records as of one snapshot.
-  virtual absl::Status ScanPartition(uint32_t partition, StoredVisitor fn) const = 0;
+  // Device engines: visits one partition's stored records as of one snapshot, in ascending
+  // digest order, starting after `after` when it is given.
+  virtual absl::Status ScanPartition(uint32_t partition, const base::Digest* after,
+                                     StoredVisitor fn) const = 0;
 
   // Device engines: visits every stored record's metadata (index rebuild at cold start).
   virtual absl::Status ForEachStored(MetaVisitor fn) const = 0;

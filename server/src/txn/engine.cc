@@ -165,10 +165,7 @@ absl::Status ApplyWriteOp(const Op& op, record::Record* rec) {
 absl::StatusOr<uint32_t> VoidTimeFor(const ns::Namespace& ns, const Request& req, uint16_t set_id,
                                      const Current& cur, uint32_t now) {
   int64_t ttl = req.ttl;
-  if (ttl == kTtlKeep) {
-    if (cur.exists) return cur.meta.void_time;
-    ttl = kTtlDefault;
-  }
+  if (ttl == kTtlKeep) return cur.exists ? cur.meta.void_time : 0u;  // new records: never
   if (ttl == kTtlDefault) ttl = ns.DefaultTtl(set_id);
   if (ttl == kTtlNever || ttl == 0) return 0u;
   if (ttl < 0 || ttl > kMaxTtlSeconds) {
@@ -273,24 +270,32 @@ Response Engine::Write(ns::Namespace& ns, const Request& req) {
       (action == ExistsAction::kUpdateOnly || action == ExistsAction::kReplaceOnly)) {
     return Fail(ResultCode::kRecordNotFound);
   }
-  if (cur.exists && req.generation_policy == GenerationPolicy::kEqual &&
-      req.generation != cur.meta.generation) {
+  // A missing record counts as generation 0 for the generation checks.
+  const uint16_t current_gen = cur.exists ? cur.meta.generation : 0;
+  if (req.generation_policy == GenerationPolicy::kEqual && req.generation != current_gen) {
     return Fail(ResultCode::kGenerationError,
-                absl::StrCat("generation ", req.generation, " != ", cur.meta.generation));
+                absl::StrCat("generation ", req.generation, " != ", current_gen));
   }
-  if (cur.exists && req.generation_policy == GenerationPolicy::kGreater &&
-      req.generation <= cur.meta.generation) {
+  if (req.generation_policy == GenerationPolicy::kGreater && req.generation <= current_gen) {
     return Fail(ResultCode::kGenerationError,
-                absl::StrCat("generation ", req.generation, " <= ", cur.meta.generation));
+                absl::StrCat("generation ", req.generation, " <= ", current_gen));
   }
   if (cur.exists && req.key && cur.rec->key && !(*cur.rec->key == *req.key)) {
     return Fail(ResultCode::kKeyMismatch);
   }
-  bool only_touch_or_read = true;
+  const bool replace = action == ExistsAction::kReplace || action == ExistsAction::kReplaceOnly;
+  bool touches = false;
   for (const Op& op : req.ops) {
-    only_touch_or_read = only_touch_or_read && (op.type == OpType::kTouch || IsReadOp(op.type));
+    touches = touches || op.type == OpType::kTouch;
+    // Replacing means "these bins and nothing else": ops that build on the old record or
+    // delete make no sense with it.
+    const bool builds_on_old = op.type != OpType::kWrite && !IsReadOp(op.type);
+    if (replace && (builds_on_old || (op.type == OpType::kWrite && op.value.is_null()))) {
+      return Fail(ResultCode::kParameterError,
+                  "replace cannot be combined with bin deletes or modify operations");
+    }
   }
-  if (!cur.exists && only_touch_or_read) return Fail(ResultCode::kRecordNotFound);
+  if (!cur.exists && touches) return Fail(ResultCode::kRecordNotFound);
   if (!cur.exists && cur.entry == false) {
     if (ns::SetInfo* s = ns.sets().Get(*set_id);
         s && s->stop_writes_count > 0 && s->objects.load() >= s->stop_writes_count) {
@@ -301,7 +306,6 @@ Response Engine::Write(ns::Namespace& ns, const Request& req) {
 
   // Build the new version: copy-on-write from the current one unless replacing.
   record::Record next;
-  const bool replace = action == ExistsAction::kReplace || action == ExistsAction::kReplaceOnly;
   if (cur.exists && !replace) next = *cur.rec;
   if (req.send_key && req.key) {
     next.key = req.key;
@@ -338,6 +342,7 @@ Response Engine::Write(ns::Namespace& ns, const Request& req) {
 
   // A write that leaves no bins removes the record (Aerospike's rule).
   if (next.bins.empty()) {
+    if (!cur.exists) return Fail(ResultCode::kRecordNotFound);
     if (cur.entry) {
       // Device first: a failed erase must leave the index agreeing with the device.
       const bool sync = req.durable_delete || ns.config().commit_to_device;
@@ -417,12 +422,11 @@ Response Engine::Delete(ns::Namespace& ns, const Request& req) {
   });
   ns.storage().Release(removed.storage_handle);
   ns.Account(removed.set_id, -1, -static_cast<int64_t>(removed.stored_size));
-  Response resp;
-  resp.generation = cur.meta.generation;
-  return resp;
+  return Response{};  // clients expect generation and void time 0 on a delete
 }
 
 absl::Status Engine::ScanPartition(const ScanOptions& opts, uint32_t partition,
+                                   const std::optional<base::Digest>& after,
                                    absl::FunctionRef<bool(const ScannedRecord&)> fn) {
   const int64_t start = base::MonotonicNs();
   ns::Namespace* ns = catalog_.Find(opts.ns);
@@ -458,10 +462,12 @@ absl::Status Engine::ScanPartition(const ScanOptions& opts, uint32_t partition,
     ns->index().ForEachInPartition(partition, [&](const index::IndexEntry& e) {
       if (set_filter && e.set_id != set_filter) return true;
       index::RecordMeta m = index::MetaOf(e);
-      if (!ns->IsLive(m, now)) return true;
+      if (!ns->IsLive(m, now) || (after && e.digest <= *after)) return true;
       snapshot.push_back(Pinned{e.digest, m, ns->storage().Pin(e.storage_handle)});
       return true;
     });
+    std::sort(snapshot.begin(), snapshot.end(),
+              [](const Pinned& a, const Pinned& b) { return a.digest < b.digest; });
     for (const Pinned& p : snapshot) {
       ns::SetInfo* s = ns->sets().Get(p.meta.set_id);
       ScannedRecord r{p.digest, p.meta, s ? s->name : std::string(), project(*p.rec, &projected)};
@@ -469,7 +475,7 @@ absl::Status Engine::ScanPartition(const ScanOptions& opts, uint32_t partition,
     }
   } else {
     absl::Status st = ns->storage().ScanPartition(
-        partition,
+        partition, after ? &*after : nullptr,
         [&](const base::Digest& d, const record::StoredMeta& sm, const storage::RecordRef& rec) {
           uint16_t set_id = ns->sets().Find(sm.set_name);
           if (set_filter && set_id != set_filter) return true;

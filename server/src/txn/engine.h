@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -41,9 +42,11 @@ class Engine {
   // Each request answered independently; responses in request order.
   std::vector<Response> ExecuteBatch(std::span<const Request> reqs);
 
-  // Visits the live records of one partition as of a snapshot; `fn` returns false to stop.
-  // Writers are never blocked by a scan.
+  // Visits the live records of one partition as of a snapshot, in ascending digest order
+  // (the same on every node and storage engine, so a scan can resume anywhere), starting after
+  // `after` when given; `fn` returns false to stop. Writers are never blocked by a scan.
   absl::Status ScanPartition(const ScanOptions& opts, uint32_t partition,
+                             const std::optional<base::Digest>& after,
                              absl::FunctionRef<bool(const ScannedRecord&)> fn);
 
   // Truncates a set (or the whole namespace when `set` is empty); `before_ms` 0 = now.

@@ -79,7 +79,7 @@ TEST_F(FlashEngineTest, PartitionScanAndColdStartSeeEveryRecord) {
     int seen = 0;
     ASSERT_TRUE(engine_
                     ->ScanPartition(
-                        p,
+                        p, nullptr,
                         [&](const base::Digest& d, const record::StoredMeta&, const RecordRef& r) {
                           EXPECT_EQ(base::PartitionOf(d), p);
                           EXPECT_TRUE(r->Find("v"));

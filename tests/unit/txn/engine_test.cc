@@ -141,10 +141,12 @@ TEST_P(EngineTest, ExistsActions) {
 }
 
 TEST_P(EngineTest, GenerationPolicies) {
-  ASSERT_EQ(Put("g", {{"x", Value::Integer(1)}}).result, ResultCode::kOk);
   Request r = Base(Command::kWrite, "demo", "g");
   r.ops.push_back(Op{OpType::kWrite, "x", Value::Integer(2)});
   r.generation_policy = GenerationPolicy::kEqual;
+  r.generation = 1;  // a missing record has generation 0
+  EXPECT_EQ(engine_->Execute(r).result, ResultCode::kGenerationError);
+  ASSERT_EQ(Put("g", {{"x", Value::Integer(1)}}).result, ResultCode::kOk);
   r.generation = 5;
   EXPECT_EQ(engine_->Execute(r).result, ResultCode::kGenerationError);
   r.generation = 1;
@@ -174,6 +176,10 @@ TEST_P(EngineTest, TtlRules) {
   w.ops.push_back(Op{OpType::kWrite, "x", Value::Integer(2)});
   w.ttl = kTtlKeep;
   EXPECT_NEAR(engine_->Execute(w).void_time, now + 100, 2);
+  Request fresh = Base(Command::kWrite, "demo", "fresh");
+  fresh.ops = w.ops;
+  fresh.ttl = kTtlKeep;
+  EXPECT_EQ(engine_->Execute(fresh).void_time, 0u);  // a new record kept at "never"
   w.ttl = 5000;
   EXPECT_NEAR(engine_->Execute(w).void_time, now + 5000, 2);
   w.ttl = kTtlNever;
@@ -271,6 +277,16 @@ TEST_P(EngineTest, WritingEveryBinNullDeletesTheRecord) {
   ASSERT_EQ(Put("z", {{"a", Value()}}).result, ResultCode::kOk);
   EXPECT_EQ(Get("z").result, ResultCode::kRecordNotFound);
   EXPECT_EQ(Ns().index().size(), 0u);
+  // Only null bins on a missing record: nothing to delete.
+  EXPECT_EQ(Put("z", {{"a", Value()}}).result, ResultCode::kRecordNotFound);
+  // Replace with a bin delete or a modify op is a bad request.
+  ASSERT_EQ(Put("z", {{"a", Value::Integer(1)}}).result, ResultCode::kOk);
+  EXPECT_EQ(Put("z", {{"a", Value()}}, "demo", ExistsAction::kReplace).result,
+            ResultCode::kParameterError);
+  Request incr = Base(Command::kWrite, "demo", "z");
+  incr.exists_action = ExistsAction::kReplaceOnly;
+  incr.ops = {Op{OpType::kIncr, "a", Value::Integer(1)}};
+  EXPECT_EQ(engine_->Execute(incr).result, ResultCode::kParameterError);
 }
 
 TEST_P(EngineTest, BadArgumentsAnswerTheRightCode) {
@@ -347,7 +363,7 @@ TEST_P(EngineTest, ScanSeesEveryLiveRecordOncePerSet) {
   int64_t count = 0, sum = 0;
   for (uint32_t p = 0; p < base::kPartitionCount; ++p) {
     ASSERT_TRUE(engine_
-                    ->ScanPartition(opts, p,
+                    ->ScanPartition(opts, p, std::nullopt,
                                     [&](const ScannedRecord& r) {
                                       EXPECT_EQ(r.set, "three");
                                       EXPECT_EQ(base::PartitionOf(r.digest), p);
@@ -365,7 +381,7 @@ TEST_P(EngineTest, ScanSeesEveryLiveRecordOncePerSet) {
   count = 0;
   for (uint32_t p = 0; p < base::kPartitionCount; ++p) {
     ASSERT_TRUE(engine_
-                    ->ScanPartition(opts, p,
+                    ->ScanPartition(opts, p, std::nullopt,
                                     [&](const ScannedRecord& r) {
                                       EXPECT_EQ(r.record, nullptr);
                                       ++count;
@@ -374,6 +390,38 @@ TEST_P(EngineTest, ScanSeesEveryLiveRecordOncePerSet) {
                     .ok());
   }
   EXPECT_EQ(count, 300);
+}
+
+TEST_P(EngineTest, ScanOrderIsAscendingDigestAndResumesExclusively) {
+  ScanOptions opts;
+  opts.ns = "test";
+  std::vector<base::Digest> all;
+  for (int i = 0; all.size() < 5; ++i) {
+    // keys of partition 7 only
+    base::Digest d = base::ComputeStringKeyDigest("demo", "p" + std::to_string(i));
+    if (base::PartitionOf(d) != 7) continue;
+    ASSERT_EQ(Put("p" + std::to_string(i), {{"x", Value::Integer(i)}}).result, ResultCode::kOk);
+    all.push_back(d);
+  }
+  std::sort(all.begin(), all.end());
+  std::vector<base::Digest> seen;
+  ASSERT_TRUE(engine_
+                  ->ScanPartition(opts, 7, std::nullopt,
+                                  [&](const ScannedRecord& r) {
+                                    seen.push_back(r.digest);
+                                    return true;
+                                  })
+                  .ok());
+  EXPECT_EQ(seen, all);
+  seen.clear();
+  ASSERT_TRUE(engine_
+                  ->ScanPartition(opts, 7, all[1],
+                                  [&](const ScannedRecord& r) {
+                                    seen.push_back(r.digest);
+                                    return true;
+                                  })
+                  .ok());
+  EXPECT_EQ(seen, std::vector<base::Digest>(all.begin() + 2, all.end()));
 }
 
 TEST_P(EngineTest, ReadersSeeWholeRecordsDuringConcurrentWrites) {

@@ -1,0 +1,443 @@
+#include "wire/dispatcher.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <bitset>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/logging.h"
+#include "base/result_code.h"
+#include "wire/message.h"
+#include "wire/particle.h"
+#include "wire/proto.h"
+#include "wire/request_builder.h"
+
+namespace tern::wire {
+
+using base::ResultCode;
+
+namespace {
+
+constexpr uint8_t kSecurityNotEnabled = 52;
+constexpr size_t kAdminHeaderSize = 16;
+
+// One msg that carries only a result code (errors, LAST markers, partition-done markers).
+void AppendStatusMsg(ResultCode code, uint8_t info3, uint32_t generation, std::string* out) {
+  MsgHeader h;
+  h.result = static_cast<uint8_t>(code);
+  h.info3 = info3;
+  h.generation = generation;
+  AppendHeader(h, out);
+}
+
+// A whole single-msg frame holding only a result code.
+void AppendStatusFrame(ResultCode code, uint8_t info3, std::string* out) {
+  AppendProtoHeader(MessageType::kMessage, kMsgHeaderSize, out);
+  AppendStatusMsg(code, info3, 0, out);
+}
+
+// Replaces the frame at `offset` of `out` by its type-4 (zlib) form.
+void CompressFrame(std::string* out, size_t offset) {
+  const std::string_view frame(out->data() + offset, out->size() - offset);
+  uLongf bound = compressBound(frame.size());
+  std::string z(bound, '\0');
+  if (compress2(reinterpret_cast<Bytef*>(z.data()), &bound,
+                reinterpret_cast<const Bytef*>(frame.data()), frame.size(), Z_BEST_SPEED) != Z_OK) {
+    return;  // an uncompressed answer is always acceptable
+  }
+  z.resize(bound);
+  std::string wrapped;
+  AppendProtoHeader(MessageType::kCompressed, 8 + z.size(), &wrapped);
+  for (int s = 56; s >= 0; s -= 8)
+    wrapped.push_back(static_cast<char>(uint64_t{frame.size()} >> s));
+  wrapped += z;
+  out->resize(offset);
+  *out += wrapped;
+}
+
+void AppendRecordResponse(const txn::Response& resp, uint32_t index, std::string* out) {
+  MsgHeader h;
+  h.result = static_cast<uint8_t>(resp.result);
+  if (resp.result == ResultCode::kOk) {
+    h.generation = resp.generation;
+    h.record_ttl = resp.void_time;
+    h.n_ops = static_cast<uint16_t>(resp.bins.size());
+  }
+  h.transaction_ttl = index;
+  AppendHeader(h, out);
+  if (resp.result != ResultCode::kOk) return;
+  for (const auto& b : resp.bins) AppendBinOp(1, b, out);
+}
+
+txn::Response FailedResponse(const absl::Status& s) {
+  txn::Response r;
+  r.result = base::ResultCodeOf(s);
+  r.message = std::string(s.message());
+  return r;
+}
+
+// --- scans ------------------------------------------------------------------------------------
+
+class ScanJob final : public StreamJob {
+ public:
+  struct Part {
+    uint32_t partition;
+    std::optional<base::Digest> after;  // resume: digests strictly after this one
+  };
+
+  ScanJob(txn::Engine& engine, txn::ScanOptions opts, std::vector<Part> parts, uint64_t max_records,
+          uint32_t rps, bool compress)
+      : engine_(engine),
+        opts_(std::move(opts)),
+        parts_(std::move(parts)),
+        max_records_(max_records),
+        rps_(rps),
+        start_ns_(base::MonotonicNs()) {
+    (void)compress;  // scan streams are sent uncompressed (always acceptable)
+  }
+
+  int64_t not_before_ns() const override {
+    if (rps_ == 0) return 0;
+    return start_ns_ + static_cast<int64_t>(emitted_ * 1e9 / rps_);
+  }
+
+  bool Produce(std::string* out, size_t budget) override {
+    const size_t frame_at = out->size();
+    AppendProtoHeader(MessageType::kMessage, 0, out);
+    const size_t body_at = out->size();
+    bool finished = false;
+    while (!finished && out->size() - body_at < budget) {
+      if (next_ >= parts_.size() || (max_records_ && emitted_ >= max_records_)) {
+        finished = true;
+        break;
+      }
+      uint64_t allowed = UINT64_MAX;
+      if (rps_) {
+        double elapsed = (base::MonotonicNs() - start_ns_) / 1e9;
+        double quota = elapsed * rps_ + 1;
+        allowed = quota > emitted_ ? static_cast<uint64_t>(quota - emitted_) : 0;
+        if (allowed == 0) break;
+      }
+      Part& part = parts_[next_];
+      bool stopped_early = false;
+      uint64_t this_call = 0;
+      absl::Status s = engine_.ScanPartition(
+          opts_, part.partition, part.after, [&](const txn::ScannedRecord& r) {
+            if ((max_records_ && emitted_ >= max_records_) || this_call >= allowed ||
+                out->size() - body_at >= budget * 4) {
+              stopped_early = true;
+              return false;
+            }
+            if (AppendRecord(r, out)) {
+              ++emitted_;
+              ++this_call;
+            }
+            part.after = r.digest;
+            return true;
+          });
+      if (!s.ok()) {
+        AppendStatusMsg(base::ResultCodeOf(s), info3::kLast, 0, out);
+        PatchProtoSize(out, frame_at, MessageType::kMessage);
+        return false;
+      }
+      if (!stopped_early) ++next_;
+      if (rps_ && this_call >= allowed) break;
+    }
+    if (finished) AppendStatusMsg(ResultCode::kOk, info3::kLast, 0, out);
+    if (out->size() == body_at) {
+      out->resize(frame_at);  // nothing to send yet (throttled)
+    } else {
+      PatchProtoSize(out, frame_at, MessageType::kMessage);
+    }
+    return !finished;
+  }
+
+ private:
+  // False when the record has none of the selected bins (it is then not returned).
+  bool AppendRecord(const txn::ScannedRecord& r, std::string* out) {
+    if (!opts_.metadata_only && !opts_.bins.empty() && r.record->bins.empty()) return false;
+    MsgHeader h;
+    h.info1 = opts_.metadata_only ? info1::kGetNoBinData : 0;
+    h.generation = r.meta.generation;
+    h.record_ttl = r.meta.void_time;
+    const bool has_key = r.record && r.record->key.has_value();
+    h.n_fields = static_cast<uint16_t>(2 + (r.set.empty() ? 0 : 1) + (has_key ? 1 : 0));
+    h.n_ops = r.record ? static_cast<uint16_t>(r.record->bins.size()) : 0;
+    AppendHeader(h, out);
+    AppendField(kFieldNamespace, opts_.ns, out);
+    AppendField(
+        kFieldDigest,
+        std::string_view(reinterpret_cast<const char*>(r.digest.bytes.data()), base::kDigestSize),
+        out);
+    if (!r.set.empty()) AppendField(kFieldSet, r.set, out);
+    if (has_key) AppendField(kFieldKey, EncodeKey(*r.record->key), out);
+    if (r.record) {
+      for (const auto& b : r.record->bins) AppendBinOp(1, b, out);
+    }
+    return true;
+  }
+
+  txn::Engine& engine_;
+  txn::ScanOptions opts_;
+  std::vector<Part> parts_;
+  size_t next_ = 0;
+  uint64_t max_records_;
+  uint32_t rps_;
+  int64_t start_ns_;
+  uint64_t emitted_ = 0;
+};
+
+}  // namespace
+
+Dispatcher::Dispatcher(txn::Engine& engine, api::InfoCommands& info, DispatchOptions options)
+    : engine_(engine), info_(info), options_(options) {}
+
+std::unique_ptr<StreamJob> Dispatcher::Handle(uint8_t type, std::string_view body,
+                                              std::string* out) {
+  switch (static_cast<MessageType>(type)) {
+    case MessageType::kInfo:
+      HandleInfo(body, out);
+      return nullptr;
+    case MessageType::kAdmin:
+      HandleAdmin(body, out);
+      return nullptr;
+    case MessageType::kMessage:
+      return HandleMessage(body, out);
+    case MessageType::kCompressed: {
+      // 8-byte uncompressed length (inner header included), then a zlib stream of a whole frame.
+      Reader r(body);
+      uint64_t inner_len;
+      if (!r.U64(&inner_len) || inner_len < kProtoHeaderSize ||
+          inner_len > kMaxBodySize + kProtoHeaderSize) {
+        AppendStatusFrame(ResultCode::kParameterError, 0, out);
+        return nullptr;
+      }
+      std::string inner(inner_len, '\0');
+      uLongf len = inner_len;
+      if (uncompress(reinterpret_cast<Bytef*>(inner.data()), &len,
+                     reinterpret_cast<const Bytef*>(body.data() + 8), body.size() - 8) != Z_OK ||
+          len != inner_len) {
+        AppendStatusFrame(ResultCode::kParameterError, 0, out);
+        return nullptr;
+      }
+      ProtoHeader h = ParseProtoHeader(reinterpret_cast<const uint8_t*>(inner.data()));
+      if (h.version != kProtoVersion || h.type != static_cast<uint8_t>(MessageType::kMessage) ||
+          h.size != inner_len - kProtoHeaderSize) {
+        AppendStatusFrame(ResultCode::kParameterError, 0, out);
+        return nullptr;
+      }
+      // The inner body must outlive a streaming job: jobs copy what they need.
+      return HandleMessage(std::string_view(inner).substr(kProtoHeaderSize), out);
+    }
+  }
+  AppendStatusFrame(ResultCode::kParameterError, 0, out);
+  return nullptr;
+}
+
+void Dispatcher::HandleInfo(std::string_view body, std::string* out) {
+  const size_t frame_at = out->size();
+  AppendProtoHeader(MessageType::kInfo, 0, out);
+  if (body.empty()) {
+    // An empty request asks for the summary.
+    for (const char* name : {"node", "edition", "build", "version", "features", "statistics",
+                             "partition-generation", "services"}) {
+      *out += name;
+      *out += '\t';
+      *out += info_.Answer(name);
+      *out += '\n';
+    }
+  }
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t nl = body.find('\n', pos);
+    if (nl == std::string_view::npos) break;  // an unterminated line is ignored, as Aerospike
+    std::string_view line = body.substr(pos, nl - pos);
+    pos = nl + 1;
+    std::string value = info_.Answer(line);
+    // A value must not break the line framing.
+    std::replace(value.begin(), value.end(), '\n', ' ');
+    std::replace(value.begin(), value.end(), '\t', ' ');
+    out->append(line);
+    *out += '\t';
+    *out += value;
+    *out += '\n';
+  }
+  PatchProtoSize(out, frame_at, MessageType::kInfo);
+}
+
+void Dispatcher::HandleAdmin(std::string_view body, std::string* out) {
+  // No security: every admin command answers "security not enabled", which clients configured
+  // with a user accept as a successful login.
+  const uint8_t command = body.size() > 2 ? static_cast<uint8_t>(body[2]) : 0;
+  AppendProtoHeader(MessageType::kAdmin, kAdminHeaderSize, out);
+  std::string admin(kAdminHeaderSize, '\0');
+  admin[1] = static_cast<char>(kSecurityNotEnabled);
+  admin[2] = static_cast<char>(command);
+  *out += admin;
+}
+
+std::unique_ptr<StreamJob> Dispatcher::HandleMessage(std::string_view body, std::string* out) {
+  ParsedMsg msg;
+  if (absl::Status s = ParseMsg(body, &msg); !s.ok()) {
+    // Batches and scans read until a LAST msg: set it so a client never waits for more.
+    AppendStatusFrame(base::ResultCodeOf(s), info3::kLast, out);
+    return nullptr;
+  }
+  const size_t frame_at = out->size();
+  if (msg.header.info1 & info1::kBatch) {
+    HandleBatch(msg, out);
+  } else if (!msg.Has(kFieldDigest)) {
+    return HandleScan(msg, out);
+  } else {
+    HandleRecord(msg, out);
+  }
+  if (msg.header.info1 & info1::kCompressResponse) CompressFrame(out, frame_at);
+  return nullptr;
+}
+
+void Dispatcher::HandleRecord(const ParsedMsg& msg, std::string* out) {
+  const size_t frame_at = out->size();
+  AppendProtoHeader(MessageType::kMessage, 0, out);
+  txn::Request req;
+  absl::Status s = BuildRecordRequest(msg.header, msg, &req);
+  AppendRecordResponse(s.ok() ? engine_.Execute(req) : FailedResponse(s), 0, out);
+  PatchProtoSize(out, frame_at, MessageType::kMessage);
+}
+
+void Dispatcher::HandleBatch(const ParsedMsg& msg, std::string* out) {
+  const size_t frame_at = out->size();
+  AppendProtoHeader(MessageType::kMessage, 0, out);
+  auto finish = [&](ResultCode code) {
+    AppendStatusMsg(code, info3::kLast, 0, out);
+    PatchProtoSize(out, frame_at, MessageType::kMessage);
+  };
+  std::string_view field =
+      msg.Has(kFieldBatchIndex) ? msg.Field(kFieldBatchIndex) : msg.Field(kFieldBatchIndexWithSet);
+  if (!msg.Has(kFieldBatchIndex) && !msg.Has(kFieldBatchIndexWithSet))
+    return finish(ResultCode::kParameterError);
+  if (msg.Has(kFieldFilter)) return finish(ResultCode::kUnsupportedFeature);
+  Reader r(field);
+  uint32_t count;
+  uint8_t parent_flags;
+  if (!r.U32(&count) || !r.U8(&parent_flags) || count == 0)
+    return finish(ResultCode::kParameterError);
+  if (count > options_.max_batch_rows) return finish(ResultCode::kBatchMaxRequests);
+  const bool respond_all_keys = parent_flags & 0x04;
+
+  // Rows are parsed one by one; a REPEAT row reuses the previous full row with a new digest.
+  MsgHeader row_header;
+  ParsedMsg row;
+  bool have_row = false;
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t index;
+    std::string_view digest;
+    uint8_t flags;
+    if (!r.U32(&index) || !r.Bytes(base::kDigestSize, &digest) || !r.U8(&flags)) {
+      return finish(ResultCode::kParameterError);
+    }
+    if (flags & 0x01) {
+      if (!have_row) return finish(ResultCode::kParameterError);
+    } else {
+      row = ParsedMsg();
+      row_header = MsgHeader();
+      if (!r.U8(&row_header.info1)) return finish(ResultCode::kParameterError);
+      if ((flags & 0x02) && !(r.U8(&row_header.info2) && r.U8(&row_header.info3))) {
+        return finish(ResultCode::kParameterError);
+      }
+      if ((flags & 0x10) && !r.U8(&row_header.info4)) return finish(ResultCode::kParameterError);
+      uint16_t gen16 = 0;
+      if ((flags & 0x04) && !r.U16(&gen16)) return finish(ResultCode::kParameterError);
+      row_header.generation = gen16;
+      if ((flags & 0x08) && !r.U32(&row_header.record_ttl))
+        return finish(ResultCode::kParameterError);
+      uint16_t n_fields, n_ops;
+      if (!r.U16(&n_fields) || !r.U16(&n_ops)) return finish(ResultCode::kParameterError);
+      if (!ParseFieldsAndOps(r, n_fields, n_ops, &row).ok())
+        return finish(ResultCode::kParameterError);
+      have_row = true;
+    }
+    row.fields[kFieldDigest] = digest;
+    row.present.set(kFieldDigest);
+    txn::Request req;
+    absl::Status s = BuildRecordRequest(row_header, row, &req);
+    txn::Response resp = s.ok() ? engine_.Execute(req) : FailedResponse(s);
+    AppendRecordResponse(resp, index, out);
+    const ResultCode rc = resp.result;
+    if (!respond_all_keys && rc != ResultCode::kOk && rc != ResultCode::kRecordNotFound &&
+        rc != ResultCode::kFilteredOut) {
+      return finish(rc);
+    }
+  }
+  if (r.remaining() != 0) return finish(ResultCode::kParameterError);
+  finish(ResultCode::kOk);
+}
+
+std::unique_ptr<StreamJob> Dispatcher::HandleScan(const ParsedMsg& msg, std::string* out) {
+  auto fail = [&](ResultCode code) {
+    AppendStatusFrame(code, info3::kLast, out);
+    return nullptr;
+  };
+  if (!msg.Has(kFieldNamespace) || msg.Field(kFieldNamespace).empty())
+    return fail(ResultCode::kNamespaceNotFound);
+  if (msg.Has(kFieldIndexRange) || msg.Has(kFieldIndexName) || msg.Has(kFieldIndexExpression)) {
+    return fail(ResultCode::kIndexNotFound);  // secondary indexes come with the index issue
+  }
+  if (msg.Has(kFieldUdfOp) || msg.Has(kFieldFilter)) return fail(ResultCode::kUnsupportedFeature);
+  if (msg.header.info2 & info2::kWrite)
+    return fail(ResultCode::kUnsupportedFeature);  // background jobs
+
+  txn::ScanOptions opts;
+  opts.ns = std::string(msg.Field(kFieldNamespace));
+  if (!engine_.catalog().Find(opts.ns)) return fail(ResultCode::kNamespaceNotFound);
+  opts.set = std::string(msg.Field(kFieldSet));
+  opts.metadata_only = msg.header.info1 & info1::kGetNoBinData;
+  for (const WireOp& op : msg.ops) {
+    if (op.op != 1) return fail(ResultCode::kUnsupportedFeature);
+    if (!op.name.empty()) opts.bins.emplace_back(op.name);
+  }
+
+  std::vector<ScanJob::Part> parts;
+  std::bitset<base::kPartitionCount> seen;
+  std::string_view pids = msg.Field(kFieldPidArray);
+  std::string_view digests = msg.Field(kFieldDigestArray);
+  if (pids.size() % 2 != 0 || digests.size() % base::kDigestSize != 0)
+    return fail(ResultCode::kParameterError);
+  for (size_t i = 0; i < pids.size(); i += 2) {
+    uint32_t p = static_cast<uint8_t>(pids[i]) | static_cast<uint8_t>(pids[i + 1]) << 8;  // LE
+    if (p >= base::kPartitionCount || seen[p]) return fail(ResultCode::kParameterError);
+    seen.set(p);
+    parts.push_back({p, std::nullopt});
+  }
+  for (size_t i = 0; i < digests.size(); i += base::kDigestSize) {
+    base::Digest d;
+    std::memcpy(d.bytes.data(), digests.data() + i, base::kDigestSize);
+    uint32_t p = base::PartitionOf(d);
+    if (seen[p]) return fail(ResultCode::kParameterError);
+    seen.set(p);
+    parts.push_back({p, d});
+  }
+  if (!msg.Has(kFieldPidArray) && !msg.Has(kFieldDigestArray)) {
+    for (uint32_t p = 0; p < base::kPartitionCount; ++p) parts.push_back({p, std::nullopt});
+  }
+  std::sort(parts.begin(), parts.end(),
+            [](const auto& a, const auto& b) { return a.partition < b.partition; });
+
+  uint64_t max_records = 0;
+  if (msg.Has(kFieldMaxRecords)) {
+    Reader r(msg.Field(kFieldMaxRecords));
+    if (!r.U64(&max_records)) return fail(ResultCode::kParameterError);
+  }
+  uint32_t rps = 0;
+  if (msg.Has(kFieldRecordsPerSecond)) {
+    Reader r(msg.Field(kFieldRecordsPerSecond));
+    if (!r.U32(&rps)) return fail(ResultCode::kParameterError);
+  }
+  return std::make_unique<ScanJob>(engine_, std::move(opts), std::move(parts), max_records, rps,
+                                   msg.header.info1 & info1::kCompressResponse);
+}
+
+}  // namespace tern::wire
