@@ -3,7 +3,9 @@ PRESET ?= release
 BUILD := build/$(PRESET)
 CONFIG ?= config/tern.yaml
 
-.PHONY: run test build deps clean format
+FUZZ_SECONDS ?= 600
+
+.PHONY: run test build deps clean format fuzz
 
 deps:
 	@./scripts/install-deps
@@ -19,6 +21,16 @@ run: build
 
 test: build
 	ctest --preset $(PRESET) --timeout 900
+
+# The wire-protocol fuzzer (clang + libFuzzer, ASan, UBSan) on the seed corpus of real client
+# frames in tests/fuzz/corpus; new inputs go to build/fuzz/corpus.
+fuzz:
+	@./scripts/install-deps fuzz
+	cmake --preset fuzz
+	cmake --build --preset fuzz
+	mkdir -p build/fuzz/corpus
+	./build/fuzz/tests/fuzz/wire_fuzz -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
+	  build/fuzz/corpus tests/fuzz/corpus
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

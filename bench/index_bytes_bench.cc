@@ -1,6 +1,6 @@
 // Memory per record and raw speed of the primary index: inserts N random digests into a
 // 16-sprig PrimaryIndex and reports arena bytes, RSS growth and insert/lookup rates.
-// Usage: index_bytes_bench [--records N] [--deadlock-detection]
+// Usage: index_bytes_bench [--records N]
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,7 +14,6 @@
 #include <random>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "base/digest.h"
 #include "index/primary_index.h"
 #include "index/sprig.h"
@@ -41,22 +40,13 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 
 int main(int argc, char** argv) {
   uint64_t records = 1'000'000;
-  bool deadlock_detection = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--records") == 0 && i + 1 < argc) {
       records = std::strtoull(argv[++i], nullptr, 10);
-    } else if (std::strcmp(argv[i], "--deadlock-detection") == 0) {
-      deadlock_detection = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--records N] [--deadlock-detection]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--records N]\n", argv[0]);
       return 2;
     }
-  }
-  // Debian's libabsl is built without NDEBUG, so absl::Mutex runs deadlock detection by
-  // default: every lock goes through a global graph (one node per sprig ever locked). That
-  // measures absl's debug checks, not the index, so it is off unless asked for.
-  if (!deadlock_detection) {
-    absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   }
   constexpr uint32_t kSprigs = 16;
 
@@ -101,7 +91,6 @@ int main(int argc, char** argv) {
   const double per = n == 0 ? 0.0 : 1.0 / static_cast<double>(n);
 
   std::printf("records                 %llu\n", static_cast<unsigned long long>(n));
-  std::printf("absl deadlock detection %s\n", deadlock_detection ? "on" : "off");
   std::printf("arena bytes in use      %zu\n", index->ArenaBytesInUse());
   std::printf("arena bytes reserved    %zu\n", index->ArenaBytesReserved());
   std::printf("arena bytes/record      %.1f\n", index->ArenaBytesInUse() * per);

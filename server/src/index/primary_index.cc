@@ -2,7 +2,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 
+#include "absl/synchronization/mutex.h"
 #include "index/sprig.h"
 
 namespace tern::index {
@@ -27,6 +29,12 @@ PrimaryIndex::PrimaryIndex(uint32_t sprigs_per_partition)
                  sprigs_per_partition);
     std::abort();
   }
+  // Debian's abseil is built without NDEBUG, so absl::Mutex keeps a process-wide deadlock
+  // graph by default: every lock of every sprig then goes through one global lock and leaves
+  // a graph node behind (~34 bytes per record). The index locks on every read; turn it off.
+  static std::once_flag tune_once;
+  std::call_once(tune_once,
+                 [] { absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore); });
   sprigs_ = std::make_unique<Sprig[]>(size_t{base::kPartitionCount} * sprigs_per_partition);
   partition_sizes_ = std::make_unique<std::atomic<uint64_t>[]>(base::kPartitionCount);
 }
