@@ -130,6 +130,7 @@ std::string InfoCommands::Answer(std::string_view line) {
     return Sets(parts.size() > 0 ? base::Std(parts[0]) : "",
                 parts.size() > 1 ? base::Std(parts[1]) : "");
   }
+  if (name == "bins") return Bins(rest);
   if (name == "get-config") return GetConfig(ParseParams(rest));
   if (name == "set-config") return SetConfig(ParseParams(rest));
   if (name == "truncate") return Truncate(ParseParams(rest), false);
@@ -192,6 +193,19 @@ std::string InfoCommands::Sets(std::string_view ns_name, std::string_view set_na
         absl::StrAppend(&out, stats, ";");
       }
     }
+  }
+  return out;
+}
+
+std::string InfoCommands::Bins(std::string_view ns_name) const {
+  // Legacy format: <ns>:bin_names=N,bin_names_quota=Q,<name>,<name>...;
+  std::string out;
+  for (const auto& n : engine_.catalog().namespaces()) {
+    if (!ns_name.empty() && n->name() != ns_name) continue;
+    std::vector<std::string> names = n->BinNames();
+    absl::StrAppend(&out, n->name(), ":bin_names=", names.size(), ",bin_names_quota=65535");
+    for (const auto& b : names) absl::StrAppend(&out, ",", b);
+    absl::StrAppend(&out, ";");
   }
   return out;
 }

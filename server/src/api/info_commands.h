@@ -43,6 +43,7 @@ class InfoCommands {
   std::string NamespaceStats(std::string_view ns) const;
   std::string Sets(std::string_view ns, std::string_view set) const;
   std::string Statistics() const;
+  std::string Bins(std::string_view ns) const;
   std::string GetConfig(const Params& p) const;
   std::string SetConfig(const Params& p);
   std::string Truncate(const Params& p, bool whole_namespace);

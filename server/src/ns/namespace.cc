@@ -186,6 +186,32 @@ void Namespace::Account(uint16_t set_id, int64_t objects_delta, int64_t bytes_de
   }
 }
 
+absl::Status Namespace::NoteBinNames(const record::Record& rec) {
+  constexpr size_t kMaxBinNames = 65535;
+  {
+    absl::ReaderMutexLock lock(&bin_names_mu_);
+    bool all_known = true;
+    for (const record::Bin& b : rec.bins) all_known = all_known && bin_names_.contains(b.name);
+    if (all_known) return absl::OkStatus();
+  }
+  absl::MutexLock lock(&bin_names_mu_);
+  for (const record::Bin& b : rec.bins) {
+    if (bin_names_.contains(b.name)) continue;
+    if (bin_names_.size() >= kMaxBinNames) {
+      return MakeError(ResultCode::kBinNameError, "namespace has 65535 bin names already");
+    }
+    bin_names_.insert(b.name);
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> Namespace::BinNames() const {
+  absl::ReaderMutexLock lock(&bin_names_mu_);
+  std::vector<std::string> out(bin_names_.begin(), bin_names_.end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 uint64_t Namespace::memory_used_bytes() const {
   return index_.ArenaBytesInUse() + (storage_->in_memory() ? data_bytes() : 0);
 }

@@ -9,7 +9,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -99,6 +101,11 @@ class Namespace {
   bool RemoveRecordIf(const base::Digest& digest,
                       absl::FunctionRef<bool(const index::IndexEntry&)> pred);
 
+  // Bin names ever written to the namespace (the `bins` info command). Aerospike's limit of
+  // 65535 names per namespace is kept: a write adding a name past it fails with ERR_BIN_NAME.
+  absl::Status NoteBinNames(const record::Record& rec);
+  std::vector<std::string> BinNames() const;
+
   uint64_t expired_total() const { return expired_total_.load(std::memory_order_relaxed); }
   uint64_t evicted_total() const { return evicted_total_.load(std::memory_order_relaxed); }
   uint64_t truncated_total() const { return truncated_total_.load(std::memory_order_relaxed); }
@@ -119,6 +126,8 @@ class Namespace {
   std::unique_ptr<absl::Mutex[]> record_locks_;
   std::atomic<uint64_t> data_bytes_{0};
   std::atomic<int64_t> truncate_lut_ms_{0};
+  mutable absl::Mutex bin_names_mu_;
+  absl::flat_hash_set<std::string> bin_names_ ABSL_GUARDED_BY(bin_names_mu_);
   std::atomic<uint64_t> expired_total_{0};
   std::atomic<uint64_t> evicted_total_{0};
   std::atomic<uint64_t> truncated_total_{0};

@@ -232,16 +232,41 @@ Response Engine::Read(ns::Namespace& ns, const Request& req) {
   Response resp;
   resp.generation = cur.meta.generation;
   resp.void_time = cur.meta.void_time;
-  if (req.metadata_only) return resp;
-  if (req.read_all_bins) AppendAllBins(*cur.rec, &resp.bins);
-  for (const Op& op : req.ops) {
-    if (op.bin.empty()) {
-      AppendAllBins(*cur.rec, &resp.bins);
-    } else if (const record::Bin* b = cur.rec->Find(op.bin)) {
-      resp.bins.push_back(*b);
+  if (!req.metadata_only) {
+    if (req.read_all_bins) AppendAllBins(*cur.rec, &resp.bins);
+    for (const Op& op : req.ops) {
+      if (op.bin.empty()) {
+        AppendAllBins(*cur.rec, &resp.bins);
+      } else if (const record::Bin* b = cur.rec->Find(op.bin)) {
+        resp.bins.push_back(*b);
+      }
     }
   }
+  MaybeReadTouch(ns, req, cur.meta, now);
   return resp;
+}
+
+void Engine::MaybeReadTouch(ns::Namespace& ns, const Request& req, const index::RecordMeta& meta,
+                            uint32_t now) {
+  // Read-touch (an LRU cache on reads): when the record is within `pct` percent of the TTL of
+  // its last write from its end of life, the read also touches it with that TTL again. The
+  // read itself answers the TTL it found.
+  const int32_t pct = req.read_touch_ttl_pct;
+  if (pct <= 0 || pct > 100 || meta.void_time == 0) return;
+  const int64_t written =
+      static_cast<int64_t>(meta.last_update_ms / 1000) - base::kCitrusleafEpochSeconds;
+  const int64_t ttl = static_cast<int64_t>(meta.void_time) - written;
+  const int64_t remaining = static_cast<int64_t>(meta.void_time) - now;
+  if (ttl <= 0 || remaining * 100 >= pct * ttl) return;
+  Request touch;
+  touch.command = Command::kWrite;
+  touch.ns = req.ns;
+  touch.set = req.set;
+  touch.digest = req.digest;
+  touch.exists_action = ExistsAction::kUpdateOnly;
+  touch.ttl = ttl;
+  touch.ops.push_back(Op{OpType::kTouch, "", {}});
+  Write(ns, touch);
 }
 
 Response Engine::Write(ns::Namespace& ns, const Request& req) {
@@ -359,6 +384,9 @@ Response Engine::Write(ns::Namespace& ns, const Request& req) {
   auto void_time = VoidTimeFor(ns, req, *set_id, cur, now);
   if (!void_time.ok())
     return Fail(base::ResultCodeOf(void_time.status()), std::string(void_time.status().message()));
+  if (absl::Status s = ns.NoteBinNames(next); !s.ok()) {
+    return Fail(base::ResultCodeOf(s), std::string(s.message()));
+  }
   if (next.DataSize() > ns.policy().max_record_size.load()) {
     return Fail(ResultCode::kRecordTooBig,
                 absl::StrCat("record of ", next.DataSize(), " bytes is over max_record_size"));

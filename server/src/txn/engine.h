@@ -58,6 +58,8 @@ class Engine {
   Response Read(ns::Namespace& ns, const Request& req);
   Response Write(ns::Namespace& ns, const Request& req);
   Response Delete(ns::Namespace& ns, const Request& req);
+  void MaybeReadTouch(ns::Namespace& ns, const Request& req, const index::RecordMeta& meta,
+                      uint32_t now);
 
   ns::Catalog& catalog_;
   TxnMetrics* metrics_;

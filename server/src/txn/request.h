@@ -61,6 +61,9 @@ struct Request {
 
   bool read_all_bins = false;  // reads: every bin
   bool metadata_only = false;  // reads: generation and TTL only (exists)
+  // Reads: touch the record when within this percent of its last write's TTL from expiring
+  // (1..100); 0 = the namespace default (off), -1 = never.
+  int32_t read_touch_ttl_pct = 0;
 
   GenerationPolicy generation_policy = GenerationPolicy::kNone;
   uint16_t generation = 0;

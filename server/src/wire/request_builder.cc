@@ -89,6 +89,7 @@ absl::Status BuildRecordRequest(const MsgHeader& h, const ParsedMsg& msg, txn::R
     // With ops, GET_ALL marks the empty-name READ op, which reads every bin itself.
     req->read_all_bins = (h.info1 & info1::kGetAll) && msg.ops.empty();
     req->metadata_only = h.info1 & info1::kGetNoBinData;
+    req->read_touch_ttl_pct = static_cast<int32_t>(h.record_ttl);  // reads carry it here
   } else {
     if (h.info2 & info2::kCreateOnly) {
       req->exists_action = txn::ExistsAction::kCreateOnly;

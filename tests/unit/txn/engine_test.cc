@@ -214,6 +214,25 @@ TEST_P(EngineTest, ExpiredRecordsVanishAtOnceAndAreSwept) {
   EXPECT_EQ(Put("e", {{"x", Value::Integer(1)}}).generation, 1);
 }
 
+TEST_P(EngineTest, ReadTouchResetsTtlNearEndOfLife) {
+  Ns().policy().nsup_period_sec = 60;
+  Request w = Base(Command::kWrite, "demo", "rt");
+  w.ops = {Op{OpType::kWrite, "x", Value::Integer(1)}};
+  w.ttl = 10;
+  ASSERT_EQ(engine_->Execute(w).result, ResultCode::kOk);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
+  Request r = Base(Command::kRead, "demo", "rt");
+  r.read_all_bins = true;
+  r.read_touch_ttl_pct = 60;  // 7 s left of 10: not within 60%
+  const uint32_t before = engine_->Execute(r).void_time;
+  EXPECT_EQ(engine_->Execute(r).void_time, before);
+  r.read_touch_ttl_pct = 80;  // within 80%: this read answers the old TTL and touches
+  EXPECT_EQ(engine_->Execute(r).void_time, before);
+  Response after = engine_->Execute(r);
+  EXPECT_NEAR(after.void_time, base::NowEpochSeconds() + 10, 1);
+  EXPECT_EQ(after.generation, 2);
+}
+
 TEST_P(EngineTest, IncrementAppendPrependTouch) {
   Request w = Base(Command::kWrite, "demo", "n");
   w.ops = {Op{OpType::kIncr, "i", Value::Integer(5)}, Op{OpType::kIncr, "d", Value::Double(1.5)},
