@@ -1,6 +1,7 @@
 // ternd: one Tern node. Loads tern.yaml (or the embedded default), opens the namespaces
 // (cold start for flash), starts the front doors and runs until SIGTERM or SIGINT.
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -15,8 +16,11 @@
 #include "base/version.h"
 #include "ns/catalog.h"
 #include "prometheus/registry.h"
+#include "smd/metadata_store.h"
 #include "txn/engine.h"
 #include "txn/metrics.h"
+#include "udf/lua_runtime.h"
+#include "udf/module_registry.h"
 #include "wire/dispatcher.h"
 #include "wire/server.h"
 
@@ -72,8 +76,12 @@ int main(int argc, char** argv) {
   for (const auto& n : config->namespaces) ns_names.push_back(n.name);
   auto registry = std::make_shared<prometheus::Registry>();
   txn::TxnMetrics metrics(*registry, ns_names);
-  txn::Engine engine(**catalog, &metrics);
-  api::InfoCommands info(engine, node);
+  auto smd = smd::MetadataStore::Open((std::filesystem::path(config->node.data_dir) / "smd").string());
+  if (!smd.ok()) return Fail(smd.status());
+  udf::ModuleRegistry modules(**smd);
+  udf::LuaRuntime lua(modules, udf::Limits{});
+  txn::Engine engine(**catalog, &metrics, &lua);
+  api::InfoCommands info(engine, node, &modules);
 
   const std::string& address = config->node.address;
   api::MetricsExposer exposer(registry, **catalog);

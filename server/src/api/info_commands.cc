@@ -25,7 +25,7 @@ namespace {
 // added as they are implemented.
 constexpr const char* kFeatures =
     "batch-any;batch-index;cluster-stable;float;peers;pipelining;pquery;pscans;query-show;"
-    "replicas;replicas-all;replicas-master;replicas-max;truncate-namespace";
+    "replicas;replicas-all;replicas-master;replicas-max;truncate-namespace;udf";
 
 // Partition and peer maps change only with membership; a single node has generation 1.
 constexpr int kPartitionGeneration = 1;
@@ -33,8 +33,8 @@ constexpr int kPeersGeneration = 1;
 
 }  // namespace
 
-InfoCommands::InfoCommands(txn::Engine& engine, NodeIdentity node)
-    : engine_(engine), node_(std::move(node)) {
+InfoCommands::InfoCommands(txn::Engine& engine, NodeIdentity node, udf::ModuleRegistry* modules)
+    : engine_(engine), node_(std::move(node)), modules_(modules) {
   // 4096 bits, MSB first within each byte: all set.
   owned_bitmap_b64_ = absl::Base64Escape(std::string(base::kPartitionCount / 8, '\xff'));
 }
@@ -131,6 +131,10 @@ std::string InfoCommands::Answer(std::string_view line) {
                 parts.size() > 1 ? base::Std(parts[1]) : "");
   }
   if (name == "bins") return Bins(rest);
+  if (name == "udf-put") return UdfPut(ParseParams(rest));
+  if (name == "udf-list") return UdfList();
+  if (name == "udf-get") return UdfGet(ParseParams(rest));
+  if (name == "udf-remove") return UdfRemove(ParseParams(rest));
   if (name == "get-config") return GetConfig(ParseParams(rest));
   if (name == "set-config") return SetConfig(ParseParams(rest));
   if (name == "truncate") return Truncate(ParseParams(rest), false);
@@ -208,6 +212,62 @@ std::string InfoCommands::Bins(std::string_view ns_name) const {
     absl::StrAppend(&out, ";");
   }
   return out;
+}
+
+// The udf-* commands answer errors as `error=<token>[;...]` (clients map that to ERR_UDF).
+std::string InfoCommands::UdfPut(const Params& p) {
+  if (!modules_) return "error=udf_not_available";
+  auto filename = p.find("filename");
+  auto content = p.find("content");
+  auto len = p.find("content-len");
+  auto type = p.find("udf-type");
+  if (filename == p.end() || !udf::ModuleRegistry::ValidFilename(filename->second)) {
+    return "error=invalid_filename";
+  }
+  if (type != p.end() && type->second != "LUA") return "error=invalid_udf_type";
+  if (content == p.end()) return "error=invalid_content";
+  size_t declared = 0;
+  if (len == p.end() || !absl::SimpleAtoi(len->second, &declared) ||
+      declared != content->second.size() || declared % 4 != 0) {
+    return "error=invalid_content_len";
+  }
+  std::string source;
+  if (!absl::Base64Unescape(content->second, &source)) return "error=invalid_base64_content";
+  if (source.size() > (1 << 20)) return "error=invalid_content_len";
+  udf::CompileError error;
+  absl::Status s = modules_->Put(filename->second, source, &error);
+  if (s.ok()) return "ok";
+  if (base::ResultCodeOf(s) == ResultCode::kUdfError) {
+    return absl::StrCat("error=compile_error;file=", error.file, ";line=", error.line,
+                        ";message=", absl::Base64Escape(error.message));
+  }
+  return absl::StrCat("error=", s.message());
+}
+
+std::string InfoCommands::UdfList() const {
+  if (!modules_) return "";
+  std::string out;
+  for (const udf::Module& m : modules_->List()) {
+    absl::StrAppend(&out, "filename=", m.filename, ",hash=", m.hash, ",type=LUA;");
+  }
+  return out;
+}
+
+std::string InfoCommands::UdfGet(const Params& p) const {
+  auto filename = p.find("filename");
+  if (!modules_ || filename == p.end()) return "error=not_found";
+  auto m = modules_->Get(filename->second);
+  if (!m) return "error=not_found";
+  return absl::StrCat("type=LUA;content=", absl::Base64Escape(m->source), ";");
+}
+
+std::string InfoCommands::UdfRemove(const Params& p) {
+  auto filename = p.find("filename");
+  if (!modules_ || filename == p.end()) return "error=invalid_filename";
+  if (absl::Status s = modules_->Remove(filename->second); !s.ok()) {
+    return absl::StrCat("error=", s.message());
+  }
+  return "ok";
 }
 
 std::string InfoCommands::Statistics() const {

@@ -10,6 +10,7 @@
 
 #include "base/config.h"
 #include "txn/engine.h"
+#include "udf/module_registry.h"
 
 namespace tern::api {
 
@@ -23,7 +24,8 @@ struct NodeIdentity {
 
 class InfoCommands {
  public:
-  InfoCommands(txn::Engine& engine, NodeIdentity node);
+  // Without `modules`, the udf-* commands answer that UDFs are not available.
+  InfoCommands(txn::Engine& engine, NodeIdentity node, udf::ModuleRegistry* modules = nullptr);
 
   // Answers one command line (`name`, `name:k=v;k=v` or `name/arg/arg`) with its value,
   // without the echo. Unknown commands answer `ERROR:4:unrecognized command`.
@@ -47,9 +49,14 @@ class InfoCommands {
   std::string GetConfig(const Params& p) const;
   std::string SetConfig(const Params& p);
   std::string Truncate(const Params& p, bool whole_namespace);
+  std::string UdfPut(const Params& p);
+  std::string UdfList() const;
+  std::string UdfGet(const Params& p) const;
+  std::string UdfRemove(const Params& p);
 
   txn::Engine& engine_;
   NodeIdentity node_;
+  udf::ModuleRegistry* modules_;
   std::string owned_bitmap_b64_;  // every partition (a single node owns all)
 };
 

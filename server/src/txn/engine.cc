@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/strings.h"
 #include "storage/record_ref.h"
+#include "udf/lua_runtime.h"
 
 namespace tern::txn {
 
@@ -45,6 +46,8 @@ OpKind KindOf(const Request& req) {
                                : OpKind::kOperate;
     case Command::kDelete:
       return OpKind::kDelete;
+    case Command::kUdf:
+      return OpKind::kUdf;
     case Command::kWrite:
       break;
   }
@@ -56,14 +59,6 @@ OpKind KindOf(const Request& req) {
   if (any_read) return OpKind::kOperate;
   return only_touch && !req.ops.empty() ? OpKind::kTouch : OpKind::kWrite;
 }
-
-// The current version of a record as the index and storage have it.
-struct Current {
-  bool exists = false;  // present and live
-  bool entry = false;   // an index entry exists (perhaps expired or truncated)
-  index::RecordMeta meta;
-  storage::RecordRef rec;
-};
 
 absl::Status ReadCurrent(ns::Namespace& ns, const base::Digest& digest, bool need_body,
                          uint32_t now, Current* cur) {
@@ -180,7 +175,8 @@ absl::StatusOr<uint32_t> VoidTimeFor(const ns::Namespace& ns, const Request& req
 
 }  // namespace
 
-Engine::Engine(ns::Catalog& catalog, TxnMetrics* metrics) : catalog_(catalog), metrics_(metrics) {}
+Engine::Engine(ns::Catalog& catalog, TxnMetrics* metrics, udf::LuaRuntime* udf)
+    : catalog_(catalog), metrics_(metrics), udf_(udf) {}
 
 Response Engine::Execute(const Request& req) {
   const int64_t start = base::MonotonicNs();
@@ -198,6 +194,9 @@ Response Engine::Execute(const Request& req) {
         break;
       case Command::kDelete:
         resp = Delete(*ns, req);
+        break;
+      case Command::kUdf:
+        resp = ApplyUdf(*ns, req);
         break;
     }
   }
@@ -365,62 +364,121 @@ Response Engine::Write(ns::Namespace& ns, const Request& req) {
     if (req.respond_all_ops) resp.bins.push_back(record::Bin{op.bin, Value()});
   }
 
+  if (absl::Status st =
+          Commit(ns, req, cur, std::move(next), *set_id, !cur.exists || deleted, now, &resp);
+      !st.ok()) {
+    return Fail(base::ResultCodeOf(st), std::string(st.message()));
+  }
+  return resp;
+}
+
+absl::Status Engine::Commit(ns::Namespace& ns, const Request& req, const Current& cur,
+                            record::Record next, uint16_t set_id, bool fresh, uint32_t now,
+                            Response* resp) {
+  const base::Digest& digest = req.digest;
+  const uint32_t partition = base::PartitionOf(digest);
   // A write that leaves no bins removes the record (Aerospike's rule).
   if (next.bins.empty()) {
-    if (!cur.exists) return Fail(ResultCode::kRecordNotFound);
+    if (!cur.exists) return MakeError(ResultCode::kRecordNotFound, "record not found");
     if (cur.entry) {
       // Device first: a failed erase must leave the index agreeing with the device.
       const bool sync = req.durable_delete || ns.config().commit_to_device;
-      if (absl::Status s = ns.storage().Erase(partition, digest, sync); !s.ok()) {
-        return Fail(base::ResultCodeOf(s), std::string(s.message()));
-      }
+      if (absl::Status s = ns.storage().Erase(partition, digest, sync); !s.ok()) return s;
       ns.index().Remove(digest, [](const index::IndexEntry&) { return true; });
       ns.storage().Release(cur.meta.storage_handle);
       ns.Account(cur.meta.set_id, -1, -static_cast<int64_t>(cur.meta.stored_size));
     }
-    return resp;
+    resp->generation = 0;
+    resp->void_time = 0;
+    return absl::OkStatus();
   }
 
-  auto void_time = VoidTimeFor(ns, req, *set_id, cur, now);
-  if (!void_time.ok())
-    return Fail(base::ResultCodeOf(void_time.status()), std::string(void_time.status().message()));
-  if (absl::Status s = ns.NoteBinNames(next); !s.ok()) {
-    return Fail(base::ResultCodeOf(s), std::string(s.message()));
-  }
+  auto void_time = VoidTimeFor(ns, req, set_id, cur, now);
+  if (!void_time.ok()) return void_time.status();
+  if (absl::Status s = ns.NoteBinNames(next); !s.ok()) return s;
   if (next.DataSize() > ns.policy().max_record_size.load()) {
-    return Fail(ResultCode::kRecordTooBig,
-                absl::StrCat("record of ", next.DataSize(), " bytes is over max_record_size"));
+    return MakeError(ResultCode::kRecordTooBig,
+                     absl::StrCat("record of ", next.DataSize(), " bytes is over max_record_size"));
   }
 
-  const bool fresh = !cur.exists || deleted;
   uint16_t generation = fresh ? 1 : static_cast<uint16_t>(cur.meta.generation + 1);
   if (generation == 0) generation = 1;  // wraps past 0xffff, never 0
-  const uint64_t lut = ns.NextLastUpdateMs(*set_id, cur.entry ? cur.meta.last_update_ms : 0);
+  const uint64_t lut = ns.NextLastUpdateMs(set_id, cur.entry ? cur.meta.last_update_ms : 0);
 
   record::StoredMeta stored{generation, *void_time, lut, req.set};
   uint32_t stored_size = 0;
   auto handle =
       ns.storage().Store(partition, digest, stored, storage::RecordRef::Make(std::move(next)),
                          ns.config().commit_to_device, &stored_size);
-  if (!handle.ok())
-    return Fail(base::ResultCodeOf(handle.status()), std::string(handle.status().message()));
+  if (!handle.ok()) return handle.status();
 
   index::RecordMeta old{};
   bool created = false;
   ns.index().Upsert(digest, [&](index::IndexEntry& e, bool is_new) {
     created = is_new;
     if (!is_new) old = index::MetaOf(e);
-    index::SetMeta(e,
-                   index::RecordMeta{*void_time, generation, *set_id, lut, *handle, stored_size});
+    index::SetMeta(e, index::RecordMeta{*void_time, generation, set_id, lut, *handle, stored_size});
   });
   if (!created) {
     ns.storage().Release(old.storage_handle);
     ns.Account(old.set_id, -1, -static_cast<int64_t>(old.stored_size));
   }
-  ns.Account(*set_id, 1, stored_size);
+  ns.Account(set_id, 1, stored_size);
 
-  resp.generation = generation;
-  resp.void_time = *void_time;
+  resp->generation = generation;
+  resp->void_time = *void_time;
+  return absl::OkStatus();
+}
+
+Response Engine::ApplyUdf(ns::Namespace& ns, const Request& req) {
+  if (!udf_) return Fail(ResultCode::kUnsupportedFeature, "this node runs no UDFs");
+  auto set_id = ns.sets().IdFor(req.set);
+  if (!set_id.ok())
+    return Fail(base::ResultCodeOf(set_id.status()), std::string(set_id.status().message()));
+  absl::MutexLock lock(&ns.RecordLock(req.digest));
+  const uint32_t now = base::NowEpochSeconds();
+  Current cur;
+  if (absl::Status s = ReadCurrent(ns, req.digest, true, now, &cur); !s.ok()) {
+    return Fail(base::ResultCodeOf(s), std::string(s.message()));
+  }
+  udf::RecordContext ctx;
+  ctx.exists = cur.exists;
+  if (cur.exists) ctx.record = *cur.rec;
+  if (!ctx.record.key && req.key) ctx.record.key = req.key;
+  ctx.generation = cur.exists ? cur.meta.generation : 0;
+  ctx.void_time = cur.exists ? cur.meta.void_time : 0;
+  ctx.last_update_ms = cur.exists ? cur.meta.last_update_ms : 0;
+  ctx.set_name = req.set;
+  ctx.digest = req.digest;
+
+  Response resp;
+  auto result = udf_->CallRecordUdf(req.udf_module, req.udf_function, req.udf_args, ctx);
+  if (!result.ok()) {
+    // The client raises the FAILURE bin's text as the error message.
+    resp.result = ResultCode::kUdfError;
+    resp.message = std::string(result.status().message());
+    resp.bins.push_back(record::Bin{"FAILURE", Value::String(resp.message)});
+    return resp;
+  }
+  resp.generation = ctx.generation;
+  resp.void_time = ctx.void_time;
+  if (ctx.action == udf::RecordContext::Action::kWrite ||
+      (ctx.action == udf::RecordContext::Action::kRemove && cur.exists)) {
+    if (ns.StopWrites() && ctx.action == udf::RecordContext::Action::kWrite) {
+      return Fail(ResultCode::kServerFull,
+                  absl::StrCat("namespace ", ns.name(), " is at stop-writes"));
+    }
+    Request write = req;
+    if (ctx.ttl) write.ttl = *ctx.ttl;
+    if (ctx.action == udf::RecordContext::Action::kRemove) ctx.record.bins.clear();
+    if (absl::Status st =
+            Commit(ns, write, cur, std::move(ctx.record), *set_id, !cur.exists, now, &resp);
+        !st.ok() && !(ctx.action == udf::RecordContext::Action::kRemove &&
+                      base::ResultCodeOf(st) == ResultCode::kRecordNotFound)) {
+      return Fail(base::ResultCodeOf(st), std::string(st.message()));
+    }
+  }
+  resp.bins.push_back(record::Bin{"SUCCESS", std::move(*result)});
   return resp;
 }
 

@@ -13,10 +13,23 @@
 #include "absl/status/status.h"
 #include "index/index_entry.h"
 #include "ns/catalog.h"
+#include "storage/record_ref.h"
 #include "txn/metrics.h"
 #include "txn/request.h"
 
+namespace tern::udf {
+class LuaRuntime;
+}
+
 namespace tern::txn {
+
+// The current version of a record as the index and storage have it (engine internal).
+struct Current {
+  bool exists = false;  // present and live
+  bool entry = false;   // an index entry exists (perhaps expired or truncated)
+  index::RecordMeta meta;
+  storage::RecordRef rec;
+};
 
 struct ScanOptions {
   std::string ns;
@@ -35,8 +48,8 @@ struct ScannedRecord {
 
 class Engine {
  public:
-  // `metrics` may be null (tests, tools).
-  Engine(ns::Catalog& catalog, TxnMetrics* metrics);
+  // `metrics` may be null (tests, tools); without `udf`, UDF commands are refused.
+  Engine(ns::Catalog& catalog, TxnMetrics* metrics, udf::LuaRuntime* udf = nullptr);
 
   Response Execute(const Request& req);
   // Each request answered independently; responses in request order.
@@ -58,11 +71,18 @@ class Engine {
   Response Read(ns::Namespace& ns, const Request& req);
   Response Write(ns::Namespace& ns, const Request& req);
   Response Delete(ns::Namespace& ns, const Request& req);
+  Response ApplyUdf(ns::Namespace& ns, const Request& req);
+  // Stores `next` as the record's new version (or removes the record when it has no bins),
+  // applying TTL, size and generation rules; fills generation and void time in *resp.
+  absl::Status Commit(ns::Namespace& ns, const Request& req, const Current& cur,
+                      record::Record next, uint16_t set_id, bool fresh, uint32_t now,
+                      Response* resp);
   void MaybeReadTouch(ns::Namespace& ns, const Request& req, const index::RecordMeta& meta,
                       uint32_t now);
 
   ns::Catalog& catalog_;
   TxnMetrics* metrics_;
+  udf::LuaRuntime* udf_;
 };
 
 }  // namespace tern::txn

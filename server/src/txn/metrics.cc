@@ -8,8 +8,8 @@
 namespace tern::txn {
 
 const char* OpKindName(OpKind k) {
-  static constexpr const char* kNames[kOpKinds] = {"read",    "exists", "write", "touch",
-                                                   "operate", "delete", "batch", "scan"};
+  static constexpr const char* kNames[kOpKinds] = {"read",   "exists", "write", "touch", "operate",
+                                                   "delete", "batch",  "scan",  "udf"};
   return kNames[static_cast<size_t>(k)];
 }
 

@@ -22,8 +22,18 @@ class Family;
 
 namespace tern::txn {
 
-enum class OpKind : uint8_t { kRead, kExists, kWrite, kTouch, kOperate, kDelete, kBatch, kScan };
-inline constexpr size_t kOpKinds = 8;
+enum class OpKind : uint8_t {
+  kRead,
+  kExists,
+  kWrite,
+  kTouch,
+  kOperate,
+  kDelete,
+  kBatch,
+  kScan,
+  kUdf
+};
+inline constexpr size_t kOpKinds = 9;
 const char* OpKindName(OpKind k);
 
 class TxnMetrics {

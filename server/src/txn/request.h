@@ -49,7 +49,7 @@ inline constexpr int64_t kTtlNever = -1;
 inline constexpr int64_t kTtlKeep = -2;
 inline constexpr int64_t kMaxTtlSeconds = 315360000;  // 10 years
 
-enum class Command : uint8_t { kRead, kWrite, kDelete };
+enum class Command : uint8_t { kRead, kWrite, kDelete, kUdf };
 
 struct Request {
   Command command = Command::kRead;
@@ -73,6 +73,11 @@ struct Request {
   bool respond_all_ops = false;  // one result per op, writes included (null values)
 
   std::vector<Op> ops;
+
+  // Command::kUdf: module.function(record, args...)
+  std::string udf_module;
+  std::string udf_function;
+  std::vector<record::Value> udf_args;
 };
 
 struct Response {

@@ -68,8 +68,9 @@ void AppendRecordResponse(const txn::Response& resp, uint32_t index, std::string
     h.n_ops = static_cast<uint16_t>(resp.bins.size());
   }
   h.transaction_ttl = index;
+  // Errors carry no bins, except a failed UDF's FAILURE bin (its message for the client).
+  if (resp.result != ResultCode::kOk) h.n_ops = static_cast<uint16_t>(resp.bins.size());
   AppendHeader(h, out);
-  if (resp.result != ResultCode::kOk) return;
   for (const auto& b : resp.bins) AppendBinOp(1, b, out);
 }
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/result_code.h"
+#include "record/collection.h"
 #include "wire/particle.h"
 
 namespace tern::wire {
@@ -58,9 +59,6 @@ absl::Status BuildRecordRequest(const MsgHeader& h, const ParsedMsg& msg, txn::R
   if (msg.Has(kFieldFilter)) {
     return MakeError(ResultCode::kUnsupportedFeature, "filter expressions are not supported yet");
   }
-  if (msg.Has(kFieldUdfPackage)) {
-    return MakeError(ResultCode::kUnsupportedFeature, "record UDFs are not supported yet");
-  }
   if (msg.Has(kFieldKey)) {
     auto key = DecodeKey(msg.Field(kFieldKey));
     if (!key.ok()) return key.status();
@@ -68,7 +66,16 @@ absl::Status BuildRecordRequest(const MsgHeader& h, const ParsedMsg& msg, txn::R
     req->send_key = true;
   }
 
-  if (h.info2 & info2::kWrite) {
+  if ((h.info2 & info2::kWrite) && msg.Has(kFieldUdfPackage)) {
+    req->command = txn::Command::kUdf;
+    req->udf_module = std::string(msg.Field(kFieldUdfPackage));
+    req->udf_function = std::string(msg.Field(kFieldUdfFunction));
+    // The arguments are a msgpack array (no arguments: an empty one, 0x90).
+    auto args = record::DecodeList(msg.Has(kFieldUdfArgs) ? msg.Field(kFieldUdfArgs) : "\x90");
+    if (!args.ok())
+      return MakeError(ResultCode::kParameterError, "UDF arguments are not a msgpack list");
+    req->udf_args = std::move(*args);
+  } else if (h.info2 & info2::kWrite) {
     req->command = (h.info2 & info2::kDelete) ? txn::Command::kDelete : txn::Command::kWrite;
   } else if (h.info1 & info1::kRead) {
     req->command = txn::Command::kRead;
