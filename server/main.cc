@@ -16,6 +16,7 @@
 #include "base/version.h"
 #include "ns/catalog.h"
 #include "prometheus/registry.h"
+#include "query/job_manager.h"
 #include "smd/metadata_store.h"
 #include "txn/engine.h"
 #include "txn/metrics.h"
@@ -81,14 +82,16 @@ int main(int argc, char** argv) {
   udf::ModuleRegistry modules(**smd);
   udf::LuaRuntime lua(modules, udf::Limits{});
   txn::Engine engine(**catalog, &metrics, &lua);
-  api::InfoCommands info(engine, node, &modules);
+  query::JobManager jobs;
+  api::InfoCommands info(engine, node, &modules, &jobs);
 
   const std::string& address = config->node.address;
   api::MetricsExposer exposer(registry, **catalog);
   if (absl::Status s = exposer.Start(address, config->ports.metrics); !s.ok()) return Fail(s);
   api::AdminServer admin(engine, info, node);
   if (absl::Status s = admin.Start(address, config->ports.admin); !s.ok()) return Fail(s);
-  wire::Dispatcher dispatcher(engine, info, wire::DispatchOptions{config->service.max_batch_rows});
+  wire::Dispatcher dispatcher(engine, info, wire::DispatchOptions{config->service.max_batch_rows},
+                              &jobs);
   wire::Server service(dispatcher, config->service);
   if (absl::Status s = service.Start(address, config->ports.service); !s.ok()) return Fail(s);
   admin.SetReady(true);

@@ -5,8 +5,10 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/clock.h"
 #include "base/strings.h"
 #include "base/version.h"
 
@@ -33,8 +35,9 @@ constexpr int kPeersGeneration = 1;
 
 }  // namespace
 
-InfoCommands::InfoCommands(txn::Engine& engine, NodeIdentity node, udf::ModuleRegistry* modules)
-    : engine_(engine), node_(std::move(node)), modules_(modules) {
+InfoCommands::InfoCommands(txn::Engine& engine, NodeIdentity node, udf::ModuleRegistry* modules,
+                           query::JobManager* jobs)
+    : engine_(engine), node_(std::move(node)), modules_(modules), jobs_(jobs) {
   // 4096 bits, MSB first within each byte: all set.
   owned_bitmap_b64_ = absl::Base64Escape(std::string(base::kPartitionCount / 8, '\xff'));
 }
@@ -131,6 +134,9 @@ std::string InfoCommands::Answer(std::string_view line) {
                 parts.size() > 1 ? base::Std(parts[1]) : "");
   }
   if (name == "bins") return Bins(rest);
+  if (name == "query-show" || name == "scan-show") return JobShow(ParseParams(rest));
+  if (name == "jobs") return JobShow(ParseParams(rest));  // jobs:module=..;cmd=get-job;trid=..
+  if (name == "query-abort" || name == "scan-abort") return JobAbort(ParseParams(rest));
   if (name == "udf-put") return UdfPut(ParseParams(rest));
   if (name == "udf-list") return UdfList();
   if (name == "udf-get") return UdfGet(ParseParams(rest));
@@ -267,6 +273,42 @@ std::string InfoCommands::UdfRemove(const Params& p) {
   if (absl::Status s = modules_->Remove(filename->second); !s.ok()) {
     return absl::StrCat("error=", s.message());
   }
+  return "ok";
+}
+
+namespace {
+
+// The job id: `trid=` (before 8.1) or `id=`.
+bool JobId(const std::map<std::string, std::string, std::less<>>& p, uint64_t* id) {
+  auto it = p.find("trid");
+  if (it == p.end()) it = p.find("id");
+  return it != p.end() && absl::SimpleAtoi(it->second, id);
+}
+
+}  // namespace
+
+std::string InfoCommands::JobShow(const Params& p) const {
+  uint64_t id = 0;
+  if (!JobId(p, &id)) return InfoError(ResultCode::kParameterError, "missing trid");
+  auto info = jobs_ ? jobs_->Get(id) : std::nullopt;
+  if (!info) return InfoError(ResultCode::kRecordNotFound, "job not found");
+  using State = query::JobInfo::State;
+  const char* status = info->state == State::kDone      ? "done(ok)"
+                       : info->state == State::kAborted ? "done(abandoned-user-aborted)"
+                                                        : "active(ok)";
+  const double pct =
+      info->state == State::kDone ? 100.0 : 100.0 * info->partitions_done / base::kPartitionCount;
+  const int64_t end = info->end_ms ? info->end_ms : base::NowUnixMs();
+  return absl::StrCat("trid=", id, ":ns=", info->ns, ":set=", info->set, ":module=", info->module,
+                      ":status=", status, ":job-progress=", absl::StrFormat("%.2f", pct),
+                      ":run-time=", end - info->start_ms, ":recs-read=", info->records_read,
+                      ":recs-succeeded=", info->succeeded, ":recs-failed=", info->failed);
+}
+
+std::string InfoCommands::JobAbort(const Params& p) {
+  uint64_t id = 0;
+  if (!JobId(p, &id)) return InfoError(ResultCode::kParameterError, "missing trid");
+  if (!jobs_ || !jobs_->Abort(id)) return InfoError(ResultCode::kRecordNotFound, "id not active");
   return "ok";
 }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "base/config.h"
+#include "query/job_manager.h"
 #include "txn/engine.h"
 #include "udf/module_registry.h"
 
@@ -24,8 +25,10 @@ struct NodeIdentity {
 
 class InfoCommands {
  public:
-  // Without `modules`, the udf-* commands answer that UDFs are not available.
-  InfoCommands(txn::Engine& engine, NodeIdentity node, udf::ModuleRegistry* modules = nullptr);
+  // Without `modules`, the udf-* commands answer that UDFs are not available; without `jobs`,
+  // no background job is ever found.
+  InfoCommands(txn::Engine& engine, NodeIdentity node, udf::ModuleRegistry* modules = nullptr,
+               query::JobManager* jobs = nullptr);
 
   // Answers one command line (`name`, `name:k=v;k=v` or `name/arg/arg`) with its value,
   // without the echo. Unknown commands answer `ERROR:4:unrecognized command`.
@@ -53,10 +56,13 @@ class InfoCommands {
   std::string UdfList() const;
   std::string UdfGet(const Params& p) const;
   std::string UdfRemove(const Params& p);
+  std::string JobShow(const Params& p) const;
+  std::string JobAbort(const Params& p);
 
   txn::Engine& engine_;
   NodeIdentity node_;
   udf::ModuleRegistry* modules_;
+  query::JobManager* jobs_;
   std::string owned_bitmap_b64_;  // every partition (a single node owns all)
 };
 

@@ -194,8 +194,9 @@ class ScanJob final : public StreamJob {
 
 }  // namespace
 
-Dispatcher::Dispatcher(txn::Engine& engine, api::InfoCommands& info, DispatchOptions options)
-    : engine_(engine), info_(info), options_(options) {}
+Dispatcher::Dispatcher(txn::Engine& engine, api::InfoCommands& info, DispatchOptions options,
+                       query::JobManager* jobs)
+    : engine_(engine), info_(info), options_(options), jobs_(jobs) {}
 
 std::unique_ptr<StreamJob> Dispatcher::Handle(uint8_t type, std::string_view body,
                                               std::string* out) {
@@ -377,6 +378,66 @@ void Dispatcher::HandleBatch(const ParsedMsg& msg, std::string* out) {
   finish(ResultCode::kOk);
 }
 
+// A background scan applies a record UDF or operations to every record of the namespace (or
+// set). It is answered with LAST as soon as it is queued; query-show reports its progress.
+void Dispatcher::HandleBackgroundScan(const ParsedMsg& msg, std::string* out) {
+  auto fail = [&](ResultCode code) { AppendStatusFrame(code, info3::kLast, out); };
+  if (!jobs_) return fail(ResultCode::kUnsupportedFeature);
+  if (msg.Has(kFieldFilter)) return fail(ResultCode::kUnsupportedFeature);
+  uint64_t task_id = 0;
+  if (Reader r(msg.Field(kFieldTaskId)); !r.U64(&task_id)) return fail(ResultCode::kParameterError);
+  if (msg.Has(kFieldUdfOp)) {
+    if (msg.Field(kFieldUdfOp) != std::string_view("\x02", 1))
+      return fail(ResultCode::kParameterError);
+  } else if (msg.ops.empty()) {
+    return fail(ResultCode::kParameterError);
+  }
+
+  // The per-record command: the msg itself read as a single-record write or apply.
+  static constexpr char kNoDigest[base::kDigestSize] = {};
+  ParsedMsg as_record = msg;
+  as_record.fields[kFieldDigest] = std::string_view(kNoDigest, base::kDigestSize);
+  as_record.present.set(kFieldDigest);
+  txn::Request tmpl;
+  if (absl::Status s = BuildRecordRequest(msg.header, as_record, &tmpl); !s.ok()) {
+    return fail(base::ResultCodeOf(s));
+  }
+  if (!engine_.catalog().Find(tmpl.ns)) return fail(ResultCode::kNamespaceNotFound);
+  // Only records that exist are touched, even if one vanishes while the job runs.
+  if (tmpl.command == txn::Command::kWrite && tmpl.exists_action == txn::ExistsAction::kUpdate) {
+    tmpl.exists_action = txn::ExistsAction::kUpdateOnly;
+  }
+  txn::ScanOptions opts;
+  opts.ns = tmpl.ns;
+  opts.set = tmpl.set;
+  opts.metadata_only = true;
+  txn::Engine& engine = engine_;
+  auto work = [&engine, opts, tmpl](query::JobProgress& progress) {
+    std::vector<std::pair<base::Digest, std::string>> batch;
+    for (uint32_t p = 0; p < base::kPartitionCount && !progress.abort; ++p) {
+      batch.clear();
+      (void)engine.ScanPartition(opts, p, std::nullopt, [&](const txn::ScannedRecord& r) {
+        batch.emplace_back(r.digest, r.set);
+        return true;
+      });
+      for (const auto& [digest, set] : batch) {
+        if (progress.abort) break;
+        txn::Request req = tmpl;
+        req.digest = digest;
+        req.set = set;  // the record's own set, also when scanning a whole namespace
+        ++progress.records_read;
+        const ResultCode rc = engine.Execute(req).result;
+        ++(rc == ResultCode::kOk ? progress.succeeded : progress.failed);
+      }
+      progress.partitions_done = p + 1;
+    }
+  };
+  if (!jobs_->Submit(task_id, opts.ns, opts.set, std::move(work))) {
+    return fail(ResultCode::kParameterError);
+  }
+  AppendStatusFrame(ResultCode::kOk, info3::kLast, out);
+}
+
 std::unique_ptr<StreamJob> Dispatcher::HandleScan(const ParsedMsg& msg, std::string* out) {
   auto fail = [&](ResultCode code) {
     AppendStatusFrame(code, info3::kLast, out);
@@ -387,9 +448,11 @@ std::unique_ptr<StreamJob> Dispatcher::HandleScan(const ParsedMsg& msg, std::str
   if (msg.Has(kFieldIndexRange) || msg.Has(kFieldIndexName) || msg.Has(kFieldIndexExpression)) {
     return fail(ResultCode::kIndexNotFound);  // secondary indexes come with the index issue
   }
+  if (msg.header.info2 & info2::kWrite) {
+    HandleBackgroundScan(msg, out);
+    return nullptr;
+  }
   if (msg.Has(kFieldUdfOp) || msg.Has(kFieldFilter)) return fail(ResultCode::kUnsupportedFeature);
-  if (msg.header.info2 & info2::kWrite)
-    return fail(ResultCode::kUnsupportedFeature);  // background jobs
 
   txn::ScanOptions opts;
   opts.ns = std::string(msg.Field(kFieldNamespace));

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "api/info_commands.h"
+#include "query/job_manager.h"
 #include "txn/engine.h"
 #include "wire/message.h"
 
@@ -32,7 +33,9 @@ struct DispatchOptions {
 
 class Dispatcher {
  public:
-  Dispatcher(txn::Engine& engine, api::InfoCommands& info, DispatchOptions options);
+  // `jobs` runs background scans; without it they are refused.
+  Dispatcher(txn::Engine& engine, api::InfoCommands& info, DispatchOptions options,
+             query::JobManager* jobs = nullptr);
 
   // Handles one frame (`type`, `body` after the proto header). Appends the whole response to
   // `out`, or returns a job that streams it.
@@ -45,10 +48,12 @@ class Dispatcher {
   void HandleRecord(const ParsedMsg& msg, std::string* out);
   void HandleBatch(const ParsedMsg& msg, std::string* out);
   std::unique_ptr<StreamJob> HandleScan(const ParsedMsg& msg, std::string* out);
+  void HandleBackgroundScan(const ParsedMsg& msg, std::string* out);
 
   txn::Engine& engine_;
   api::InfoCommands& info_;
   DispatchOptions options_;
+  query::JobManager* jobs_;
 };
 
 }  // namespace tern::wire

@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <random>
+#include <thread>
 
 #include "base/digest.h"
 #include "wire_test_util.h"
@@ -25,8 +26,9 @@ class DispatcherTest : public ::testing::Test {
     engine_ = std::make_unique<txn::Engine>(*catalog_, nullptr);
     info_ = std::make_unique<api::InfoCommands>(
         *engine_,
-        api::NodeIdentity{0xBB9020011AC4202, "BB9020011AC4202", "tern", "127.0.0.1", 3000});
-    dispatcher_ = std::make_unique<Dispatcher>(*engine_, *info_, DispatchOptions{});
+        api::NodeIdentity{0xBB9020011AC4202, "BB9020011AC4202", "tern", "127.0.0.1", 3000}, nullptr,
+        &jobs_);
+    dispatcher_ = std::make_unique<Dispatcher>(*engine_, *info_, DispatchOptions{}, &jobs_);
   }
 
   // The whole answer to one request frame (streams drained).
@@ -73,6 +75,7 @@ class DispatcherTest : public ::testing::Test {
   std::unique_ptr<txn::Engine> engine_;
   std::unique_ptr<api::InfoCommands> info_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  query::JobManager jobs_;  // last: destroyed (its jobs stopped) before what they use
 };
 
 // The worked bytes of aerospike-wire.md §3.8.
@@ -299,6 +302,40 @@ TEST_F(DispatcherTest, PartitionScanHonoursPidsDigestsAndMaxRecords) {
                                      {})));
   ASSERT_EQ(msgs.size(), 1u);
   EXPECT_EQ(msgs[0].header.result, 4);
+}
+
+TEST_F(DispatcherTest, BackgroundScanAppliesOpsAndReportsThroughQueryShow) {
+  MsgHeader put;
+  put.info2 = info2::kWrite;
+  for (int i = 0; i < 50; ++i) {
+    Ask(MessageType::kMessage,
+        Msg(put, KeyFields("bg" + std::to_string(i)), {Op(2, 1, "v", Int64(i))}));
+  }
+  MsgHeader bg;
+  bg.info2 = info2::kWrite;
+  auto msgs =
+      Msgs(Ask(MessageType::kMessage, Msg(bg,
+                                          {Field(kFieldNamespace, "test"), Field(kFieldSet, "demo"),
+                                           Field(kFieldTaskId, Int64(77))},
+                                          {Op(5, 1, "v", Int64(1000))})));
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].header.info3, info3::kLast);
+  EXPECT_EQ(msgs[0].header.result, 0);
+  std::string show;
+  for (int i = 0; i < 500; ++i) {
+    show = Ask(MessageType::kInfo, "query-show:trid=77\n").substr(8);
+    if (show.find("status=done(ok)") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(show.find("status=done(ok)"), std::string::npos) << show;
+  EXPECT_NE(show.find("recs-succeeded=50"), std::string::npos) << show;
+  MsgHeader get;
+  get.info1 = info1::kRead | info1::kGetAll;
+  msgs = Msgs(Ask(MessageType::kMessage, Msg(get, KeyFields("bg7"), {})));
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].header.generation, 2u);  // every record was incremented once
+  EXPECT_EQ(Ask(MessageType::kInfo, "query-show:trid=5\n").substr(8),
+            "query-show:trid=5\tERROR:2:job not found\n");
 }
 
 TEST_F(DispatcherTest, CompressedRequestsAndResponses) {
