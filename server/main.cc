@@ -8,6 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "api/admin_server.h"
+#include "api/grpc_server.h"
 #include "api/info_commands.h"
 #include "api/metrics_exposer.h"
 #include "base/config.h"
@@ -94,6 +95,8 @@ int main(int argc, char** argv) {
                               &jobs);
   wire::Server service(dispatcher, config->service);
   if (absl::Status s = service.Start(address, config->ports.service); !s.ok()) return Fail(s);
+  api::GrpcServer grpc_api(engine, info, node, config->service.max_batch_rows);
+  if (absl::Status s = grpc_api.Start(address, config->ports.grpc); !s.ok()) return Fail(s);
   admin.SetReady(true);
   log->info("node {} ready", node.name);
 
@@ -101,6 +104,7 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   log->info("signal {}: shutting down", sig);
   admin.SetReady(false);
+  grpc_api.Stop();
   service.Stop();
   admin.Stop();
   return 0;

@@ -1,0 +1,289 @@
+// tern: the command line of a Tern cluster, over the gRPC API (libternclient).
+//   tern info [command ...]          tern get ns set key [bins ...]
+//   tern put ns set key bin=value    tern delete ns set key
+//   tern scan ns [set] [--limit N]   tern bench ...
+// Tables for people by default, --json for programs. Exit codes: 0 ok, 1 the operation
+// failed (not found, unknown namespace, no connection), 2 bad arguments.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "bench/bench.h"
+#include "cli_values.h"
+#include "tern/client.h"
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+struct Globals {
+  std::string host = "127.0.0.1";
+  uint16_t port = 3100;
+  bool json = false;
+  int timeout_ms = 2000;
+  bool int_key = false;
+};
+
+int Fail(const std::string& what, const tern::Status& s) {
+  std::fprintf(stderr, "tern: %s: %s\n", what.c_str(), s.ToString().c_str());
+  return kExitFailed;
+}
+
+int Usage(const std::string& message) {
+  std::fprintf(stderr, "tern: %s (see tern --help)\n", message.c_str());
+  return kExitUsage;
+}
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// Left-aligned columns, a rule under the header.
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (const auto& r : rows) {
+    for (size_t c = 0; c < r.size() && c < width.size(); ++c)
+      width[c] = std::max(width[c], r[c].size());
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (size_t c = 0; c < cells.size(); ++c) {
+      out += cells[c];
+      if (c + 1 < cells.size()) out += std::string(width[c] - cells[c].size() + 2, ' ');
+    }
+    std::cout << out << "\n";
+  };
+  line(header);
+  std::vector<std::string> rule;
+  for (size_t w : width) rule.push_back(std::string(w, '-'));
+  line(rule);
+  for (const auto& r : rows) line(r);
+}
+
+std::string TtlText(uint32_t ttl) { return ttl == 0 ? "never" : std::to_string(ttl) + "s"; }
+
+json KeyJson(const tern::Key& k) {
+  json j = {{"namespace", k.ns()}, {"set", k.set()}, {"digest", k.DigestHex()}};
+  if (auto* s = std::get_if<std::string>(&k.user_key())) j["key"] = *s;
+  if (auto* i = std::get_if<int64_t>(&k.user_key())) j["key"] = *i;
+  if (auto* b = std::get_if<tern::Bytes>(&k.user_key())) j["key"] = tern::cli::ToJson(*b);
+  return j;
+}
+
+std::string KeyText(const tern::Key& k) {
+  if (auto* s = std::get_if<std::string>(&k.user_key())) return *s;
+  if (auto* i = std::get_if<int64_t>(&k.user_key())) return std::to_string(*i);
+  if (auto* b = std::get_if<tern::Bytes>(&k.user_key())) return tern::cli::Display(*b);
+  return "digest:" + k.DigestHex();
+}
+
+json RecordJson(const tern::Record& r) {
+  json bins = json::object();
+  for (const auto& b : r.bins) bins[b.name] = tern::cli::ToJson(b.value);
+  json j = {{"generation", r.generation}, {"ttl", r.ttl}, {"bins", bins}};
+  if (r.key) j["key"] = KeyJson(*r.key);
+  return j;
+}
+
+tern::Result<tern::Key> MakeKey(const Globals& g, const std::string& ns, const std::string& set,
+                                const std::string& key) {
+  if (!g.int_key) return tern::Key(ns, set, key);
+  auto v = tern::cli::ParseValueArg(key);
+  if (!v.ok() || !v->is_int()) {
+    return tern::Status(tern::result::kInvalidArgument,
+                        "--int-key: '" + key + "' is not an integer");
+  }
+  return tern::Key(ns, set, v->as_int());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tern: the command line of a Tern database (gRPC API, port 3100)"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  Globals g;
+  app.add_option("--host", g.host, "node address")->capture_default_str();
+  app.add_option("--port", g.port, "gRPC port")->capture_default_str();
+  app.add_flag("--json", g.json, "machine-readable output (JSON)");
+  app.add_option("--timeout", g.timeout_ms, "per-request timeout, milliseconds")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_flag("-i,--int-key", g.int_key, "the key is an integer (default: a string)");
+
+  std::vector<std::string> info_cmds;
+  CLI::App* info = app.add_subcommand("info", "run info commands (none: the node summary)");
+  info->add_option("command", info_cmds, "info command, e.g. namespaces or namespace/test");
+
+  std::string ns, set, key;
+  std::vector<std::string> bins;
+  CLI::App* get = app.add_subcommand("get", "read a record");
+  get->add_option("ns", ns, "namespace")->required();
+  get->add_option("set", set, "set")->required();
+  get->add_option("key", key, "user key")->required();
+  get->add_option("bins", bins, "bins to read (default: all)");
+
+  std::vector<std::string> bin_args;
+  int64_t ttl = 0;
+  bool create_only = false, update_only = false, replace = false, no_send_key = false;
+  CLI::App* put = app.add_subcommand("put", "write bins of a record");
+  put->add_option("ns", ns, "namespace")->required();
+  put->add_option("set", set, "set")->required();
+  put->add_option("key", key, "user key")->required();
+  put->add_option("bins", bin_args,
+                  "bin=value ...: integers, doubles, true/false, JSON lists/maps, else strings")
+      ->required();
+  put->add_option("--ttl", ttl, "seconds; 0 namespace default, -1 never, -2 keep");
+  auto* co = put->add_flag("--create-only", create_only, "fail if the record exists");
+  auto* uo = put->add_flag("--update-only", update_only, "fail if the record does not exist");
+  auto* rp = put->add_flag("--replace", replace, "replace every bin");
+  co->excludes(uo)->excludes(rp);
+  uo->excludes(rp);
+  put->add_flag("--no-send-key", no_send_key, "do not store the user key with the record");
+
+  CLI::App* del = app.add_subcommand("delete", "delete a record");
+  del->add_option("ns", ns, "namespace")->required();
+  del->add_option("set", set, "set")->required();
+  del->add_option("key", key, "user key")->required();
+
+  uint64_t limit = 0;
+  std::vector<std::string> scan_bins;
+  CLI::App* scan = app.add_subcommand("scan", "list the records of a namespace or set");
+  scan->add_option("ns", ns, "namespace")->required();
+  scan->add_option("set", set, "set (default: every set)");
+  scan->add_option("--limit", limit, "at most this many records (0 = all)");
+  scan->add_option("--bins", scan_bins, "bins to return (default: all)")->delimiter(',');
+
+  tern::bench::Options bench_opts;
+  CLI::App* bench = app.add_subcommand("bench", "YCSB-style closed-loop benchmark");
+  tern::bench::AddOptions(bench, &bench_opts);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    return Usage(e.what());
+  }
+
+  if (bench->parsed()) {
+    bench_opts.host = g.host;
+    if (!bench->count("--port")) bench_opts.port = 0;  // protocol default
+    if (app.count("--port")) bench_opts.port = g.port;
+    bench_opts.json = g.json;
+    return tern::bench::Run(bench_opts);
+  }
+
+  const std::string seed = g.host + ":" + std::to_string(g.port);
+  tern::ClientConfig cfg;
+  cfg.seeds = {seed};
+  cfg.connect_timeout = std::chrono::milliseconds(g.timeout_ms);
+  cfg.read.timeout = cfg.write.timeout = std::chrono::milliseconds(g.timeout_ms);
+  auto client = tern::Client::Connect(cfg);
+  if (!client.ok()) return Fail("cannot connect to " + seed, client.status());
+  tern::Client& c = **client;
+
+  if (info->parsed()) {
+    auto r = c.Info(info_cmds);
+    if (!r.ok()) return Fail("info", r.status());
+    for (const auto& [k, v] : *r) {
+      if (v.rfind("ERROR:", 0) == 0) {
+        std::fprintf(stderr, "tern: info %s: %s\n", k.c_str(), v.c_str());
+        return kExitFailed;
+      }
+    }
+    if (g.json) {
+      std::cout << Dump(json(*r)) << "\n";
+    } else if (info_cmds.size() == 1) {
+      std::cout << r->begin()->second << "\n";
+    } else {
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& [k, v] : *r) rows.push_back({k, v});
+      PrintTable({"command", "value"}, rows);
+    }
+    return 0;
+  }
+
+  if (get->parsed() || put->parsed() || del->parsed()) {
+    auto k = MakeKey(g, ns, set, key);
+    if (!k.ok()) return Usage(k.status().message());
+    const std::string what = std::string(get->parsed()   ? "get"
+                                         : put->parsed() ? "put"
+                                                         : "delete") +
+                             " " + ns + "/" + set + "/" + key;
+    if (get->parsed()) {
+      auto r = c.Get(*k, bins);
+      if (!r.ok()) return Fail(what, r.status());
+      if (g.json) {
+        std::cout << Dump(RecordJson(*r)) << "\n";
+        return 0;
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& b : r->bins) rows.push_back({b.name, tern::cli::Display(b.value)});
+      PrintTable({"bin", "value"}, rows);
+      std::cout << "(generation " << r->generation << ", ttl " << TtlText(r->ttl) << ")\n";
+      return 0;
+    }
+    if (put->parsed()) {
+      std::vector<tern::Bin> parsed;
+      for (const auto& a : bin_args) {
+        auto b = tern::cli::ParseBinArg(a);
+        if (!b.ok()) return Usage(b.status().message());
+        parsed.push_back(std::move(*b));
+      }
+      tern::WritePolicy p = cfg.write;
+      p.ttl = ttl;
+      p.send_key = !no_send_key;
+      if (create_only) p.exists = tern::ExistsAction::kCreateOnly;
+      if (update_only) p.exists = tern::ExistsAction::kUpdateOnly;
+      if (replace) p.exists = tern::ExistsAction::kReplace;
+      auto r = c.Put(*k, parsed, &p);
+      if (!r.ok()) return Fail(what, r.status());
+      if (g.json) {
+        std::cout << Dump({{"generation", r->generation}, {"ttl", r->ttl}}) << "\n";
+      } else {
+        std::cout << "ok (generation " << r->generation << ", ttl " << TtlText(r->ttl) << ")\n";
+      }
+      return 0;
+    }
+    auto r = c.Delete(*k);
+    if (!r.ok()) return Fail(what, r.status());
+    if (!*r) return Fail(what, tern::Status(tern::result::kRecordNotFound, "record not found"));
+    std::cout << (g.json ? Dump({{"deleted", true}}) : std::string("deleted")) << "\n";
+    return 0;
+  }
+
+  if (scan->parsed()) {
+    tern::ScanSpec spec;
+    spec.ns = ns;
+    spec.set = set;
+    spec.bins = scan_bins;
+    spec.max_records = limit;
+    std::vector<std::vector<std::string>> rows;
+    uint64_t count = 0;
+    tern::Status s = c.Scan(spec, [&](const tern::Record& r) {
+      ++count;
+      if (g.json) {
+        std::cout << Dump(RecordJson(r)) << "\n";  // one JSON object per line
+        return true;
+      }
+      json bins_obj = json::object();
+      for (const auto& b : r.bins) bins_obj[b.name] = tern::cli::ToJson(b.value);
+      rows.push_back({r.key->set(), KeyText(*r.key), std::to_string(r.generation), TtlText(r.ttl),
+                      Dump(bins_obj)});
+      return true;
+    });
+    if (!s.ok()) return Fail("scan " + ns, s);
+    if (!g.json) {
+      PrintTable({"set", "key", "gen", "ttl", "bins"}, rows);
+      std::cout << "(" << count << " record" << (count == 1 ? "" : "s") << ")\n";
+    }
+    return 0;
+  }
+  return Usage("no command");
+}

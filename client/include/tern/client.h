@@ -1,0 +1,97 @@
+// tern::Client, the C++ smart client of Tern's gRPC API (libternclient). It learns the
+// partition map from the seed nodes, sends each request to the node that masters the key's
+// partition (or a replica, for reads that ask), keeps one connection (gRPC channel) per node,
+// and on a moved partition or a lost node refreshes the map and retries.
+//
+//   auto client = tern::Client::Connect({.seeds = {"127.0.0.1:3100"}});
+//   if (!client.ok()) { /* client.status().ToString() */ }
+//   tern::Key key("test", "demo", "k1");
+//   (*client)->Put(key, {{"name", "ada"}, {"age", 36}});
+//   tern::Result<tern::Record> r = (*client)->Get(key);
+//
+// Thread-safe: one Client serves every thread. Calls are synchronous; the *Async variants
+// return at once and run the callback on a client thread when the answer arrives.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tern/key.h"
+#include "tern/policy.h"
+#include "tern/record.h"
+#include "tern/status.h"
+#include "tern/value.h"
+
+namespace tern {
+
+struct ClientConfig {
+  std::vector<std::string> seeds;  // "host:port" of the gRPC API (port 3100)
+  std::chrono::milliseconds connect_timeout{3000};
+  ReadPolicy read;    // defaults for reads
+  WritePolicy write;  // defaults for writes
+};
+
+// One node as the partition map names it.
+struct NodeInfo {
+  std::string name;
+  std::string grpc_address;
+  std::string service_address;  // Aerospike wire protocol
+};
+
+class Client {
+ public:
+  // Fetches the partition map from the first seed that answers.
+  static Result<std::unique_ptr<Client>> Connect(ClientConfig config);
+  ~Client();
+
+  Result<Record> Get(const Key& key, const std::vector<std::string>& bins = {},
+                     const ReadPolicy* policy = nullptr);
+  Result<WriteResult> Put(const Key& key, const std::vector<Bin>& bins,
+                          const WritePolicy* policy = nullptr);
+  // True when a record was deleted, false when there was none.
+  Result<bool> Delete(const Key& key, const WritePolicy* policy = nullptr);
+  Result<bool> Exists(const Key& key, const ReadPolicy* policy = nullptr);
+  Result<WriteResult> Touch(const Key& key, const WritePolicy* policy = nullptr);
+  Result<Record> Operate(const Key& key, const std::vector<Operation>& ops,
+                         const WritePolicy* policy = nullptr);
+  // One row per key, in order; keys are grouped by node, one request per node.
+  Result<std::vector<BatchRecord>> BatchGet(const std::vector<Key>& keys,
+                                            const std::vector<std::string>& bins = {},
+                                            const ReadPolicy* policy = nullptr);
+
+  // Streams every record of the scan to `fn` (return false to stop). Partitions are scanned
+  // on their master nodes; a broken stream resumes from the last record received. On return
+  // `cursor` (when given) says what is left, so a later call can resume with spec.resume.
+  Status Scan(const ScanSpec& spec, const std::function<bool(const Record&)>& fn,
+              ScanCursor* cursor = nullptr);
+
+  // Info commands on one node (empty `node_address` = any node); empty `commands` asks for
+  // the summary. Answers as the info protocol gives them.
+  Result<std::map<std::string, std::string>> Info(const std::vector<std::string>& commands,
+                                                  const std::string& node_address = "");
+
+  void GetAsync(const Key& key, std::vector<std::string> bins, const ReadPolicy* policy,
+                std::function<void(Result<Record>)> done);
+  void PutAsync(const Key& key, std::vector<Bin> bins, const WritePolicy* policy,
+                std::function<void(Result<WriteResult>)> done);
+  void DeleteAsync(const Key& key, const WritePolicy* policy,
+                   std::function<void(Result<bool>)> done);
+
+  // The nodes of the current map, and a fresh fetch of it.
+  std::vector<NodeInfo> Nodes() const;
+  Status RefreshPartitionMap();
+  // Where a key's requests go now (its partition's master, or a replica).
+  std::string NodeFor(const Key& key, Replica replica = Replica::kMaster) const;
+
+  struct Impl;
+  explicit Client(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tern

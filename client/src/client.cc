@@ -1,0 +1,578 @@
+#include <chrono>
+#include <thread>
+#include <utility>
+
+#include "client_impl.h"
+#include "convert.h"
+
+namespace tern {
+
+namespace v1 = tern::v1;
+using client_internal::KeyToProto;
+using client_internal::PartitionRouter;
+using client_internal::RecordFromProto;
+using client_internal::ValueToProto;
+using client_internal::WritePolicyToProto;
+
+Status StatusFromGrpc(const grpc::Status& s, const grpc::ClientContext& ctx) {
+  if (s.ok()) return Status();
+  if (!s.error_details().empty()) {
+    v1::ErrorDetail detail;
+    if (detail.ParseFromString(s.error_details())) {
+      return Status(static_cast<int>(detail.result_code()), s.error_message());
+    }
+  }
+  const auto& trailers = ctx.GetServerTrailingMetadata();
+  auto it = trailers.find(kResultCodeMetadataKey);
+  if (it != trailers.end()) {
+    return Status(std::atoi(std::string(it->second.data(), it->second.size()).c_str()),
+                  s.error_message());
+  }
+  switch (s.error_code()) {
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return Status(result::kTimeout, "timed out: " + s.error_message());
+    case grpc::StatusCode::UNAVAILABLE:
+      return Status(result::kConnectionError, "cannot reach node: " + s.error_message());
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return Status(result::kUnsupportedFeature, s.error_message());
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return Status(result::kParameterError, s.error_message());
+    default:
+      return Status(result::kClientError, s.error_message());
+  }
+}
+
+bool NeedsMapRefresh(int code) {
+  return code == result::kPartitionUnavailable || code == result::kClusterKeyMismatch ||
+         code == result::kConnectionError;
+}
+
+bool IsRetryable(int code) { return NeedsMapRefresh(code) || code == result::kKeyBusy; }
+
+// ---- Impl -----------------------------------------------------------------------------------
+
+std::shared_ptr<const PartitionRouter> Client::Impl::Router() const {
+  std::lock_guard lock(mu);
+  return router;
+}
+
+std::shared_ptr<v1::Kv::StubInterface> Client::Impl::Stub(const std::string& address) {
+  std::lock_guard lock(mu);
+  auto& s = stubs[address];
+  if (!s) s = factory(address);
+  return s;
+}
+
+Status Client::Impl::Refresh(const std::string& first) {
+  std::vector<std::string> candidates;
+  if (!first.empty()) candidates.push_back(first);
+  if (auto r = Router()) {
+    for (const NodeInfo& n : r->nodes()) candidates.push_back(n.grpc_address);
+  }
+  candidates.insert(candidates.end(), config.seeds.begin(), config.seeds.end());
+  Status last(result::kNoNode, "no seed or node to ask for the partition map");
+  for (const std::string& address : candidates) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + config.connect_timeout);
+    v1::PartitionMapRequest req;
+    v1::PartitionMap map;
+    grpc::Status s = Stub(address)->GetPartitionMap(&ctx, req, &map);
+    if (!s.ok()) {
+      last = StatusFromGrpc(s, ctx);
+      last = Status(last.code(), address + ": " + last.message());
+      continue;
+    }
+    auto built = PartitionRouter::FromProto(map);
+    if (!built.ok()) {
+      last = built.status();
+      continue;
+    }
+    auto next = std::make_shared<const PartitionRouter>(std::move(*built));
+    std::lock_guard lock(mu);
+    // A concurrent refresh may have installed a newer map already.
+    if (!router || next->generation() >= router->generation()) router = std::move(next);
+    return Status();
+  }
+  return last;
+}
+
+std::string Client::Impl::Route(const Key& key, Replica replica, int attempt) const {
+  auto r = Router();
+  return r ? r->NodeFor(key.ns(), key.partition(), replica, attempt) : "";
+}
+
+Status Client::Impl::Run(
+    const Key& key, const Policy& policy, Replica replica,
+    const std::function<grpc::Status(v1::Kv::StubInterface*, grpc::ClientContext*)>& call) {
+  Status last;
+  for (int attempt = 0; attempt <= policy.max_retries; ++attempt) {
+    if (attempt > 0 && policy.retry_delay.count() > 0)
+      std::this_thread::sleep_for(policy.retry_delay);
+    const std::string address = Route(key, replica, attempt);
+    if (address.empty()) return Status(result::kNoNode, "no node for partition");
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + policy.timeout);
+    grpc::Status s = call(Stub(address).get(), &ctx);
+    last = StatusFromGrpc(s, ctx);
+    if (last.ok() || !IsRetryable(last.code())) return last;
+    if (NeedsMapRefresh(last.code())) Refresh();
+  }
+  return last;
+}
+
+Result<std::unique_ptr<Client>> ConnectWithFactory(ClientConfig config, StubFactory factory) {
+  if (config.seeds.empty()) return Status(result::kInvalidArgument, "no seed address given");
+  auto impl = std::make_unique<Client::Impl>();
+  impl->config = std::move(config);
+  impl->factory = std::move(factory);
+  if (Status s = impl->Refresh(); !s.ok()) {
+    return Status(s.code(), "cannot fetch the partition map: " + s.message());
+  }
+  return std::make_unique<Client>(std::move(impl));
+}
+
+// ---- Client ---------------------------------------------------------------------------------
+
+Result<std::unique_ptr<Client>> Client::Connect(ClientConfig config) {
+  return ConnectWithFactory(std::move(config), [](const std::string& address) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(128 << 20);
+    // A lost node should fail calls fast (and trigger a map refresh), not hang reconnecting.
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+    auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    return std::shared_ptr<v1::Kv::StubInterface>(v1::Kv::NewStub(channel));
+  });
+}
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Client::~Client() {
+  std::unique_lock lock(impl_->async_mu);
+  impl_->async_cv.wait(lock, [&] { return impl_->async_in_flight == 0; });
+}
+
+Result<Record> Client::Get(const Key& key, const std::vector<std::string>& bins,
+                           const ReadPolicy* policy) {
+  const ReadPolicy& p = policy ? *policy : impl_->config.read;
+  v1::GetRequest req;
+  KeyToProto(key, req.mutable_key());
+  for (const auto& b : bins) req.add_bins(b);
+  req.mutable_policy()->set_read_touch_ttl_percent(p.read_touch_ttl_percent);
+  v1::Record resp;
+  Status s =
+      impl_->Run(key, p, p.replica, [&](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx) {
+        resp.Clear();
+        return stub->Get(ctx, req, &resp);
+      });
+  if (!s.ok()) return s;
+  Record out;
+  RecordFromProto(resp, false, &out);
+  out.key = key;
+  return out;
+}
+
+Result<WriteResult> Client::Put(const Key& key, const std::vector<Bin>& bins,
+                                const WritePolicy* policy) {
+  const WritePolicy& p = policy ? *policy : impl_->config.write;
+  v1::PutRequest req;
+  KeyToProto(key, req.mutable_key());
+  for (const Bin& b : bins) {
+    v1::Bin* pb = req.add_bins();
+    pb->set_name(b.name);
+    ValueToProto(b.value, pb->mutable_value());
+  }
+  WritePolicyToProto(p, req.mutable_policy());
+  v1::WriteResponse resp;
+  Status s = impl_->Run(key, p, Replica::kMaster,
+                        [&](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx) {
+                          return stub->Put(ctx, req, &resp);
+                        });
+  if (!s.ok()) return s;
+  return WriteResult{resp.generation(), resp.ttl()};
+}
+
+Result<bool> Client::Delete(const Key& key, const WritePolicy* policy) {
+  const WritePolicy& p = policy ? *policy : impl_->config.write;
+  v1::DeleteRequest req;
+  KeyToProto(key, req.mutable_key());
+  WritePolicyToProto(p, req.mutable_policy());
+  v1::DeleteResponse resp;
+  Status s = impl_->Run(key, p, Replica::kMaster,
+                        [&](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx) {
+                          return stub->Delete(ctx, req, &resp);
+                        });
+  if (!s.ok()) return s;
+  return resp.existed();
+}
+
+Result<bool> Client::Exists(const Key& key, const ReadPolicy* policy) {
+  const ReadPolicy& p = policy ? *policy : impl_->config.read;
+  v1::ExistsRequest req;
+  KeyToProto(key, req.mutable_key());
+  v1::ExistsResponse resp;
+  Status s =
+      impl_->Run(key, p, p.replica, [&](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx) {
+        return stub->Exists(ctx, req, &resp);
+      });
+  if (!s.ok()) return s;
+  return resp.exists();
+}
+
+Result<WriteResult> Client::Touch(const Key& key, const WritePolicy* policy) {
+  const WritePolicy& p = policy ? *policy : impl_->config.write;
+  v1::TouchRequest req;
+  KeyToProto(key, req.mutable_key());
+  WritePolicyToProto(p, req.mutable_policy());
+  v1::WriteResponse resp;
+  Status s = impl_->Run(key, p, Replica::kMaster,
+                        [&](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx) {
+                          return stub->Touch(ctx, req, &resp);
+                        });
+  if (!s.ok()) return s;
+  return WriteResult{resp.generation(), resp.ttl()};
+}
+
+namespace {
+
+v1::Operation::Type ProtoOpType(Operation::Type t) {
+  switch (t) {
+    case Operation::Type::kRead:
+      return v1::Operation::READ;
+    case Operation::Type::kWrite:
+      return v1::Operation::WRITE;
+    case Operation::Type::kIncr:
+      return v1::Operation::INCR;
+    case Operation::Type::kAppend:
+      return v1::Operation::APPEND;
+    case Operation::Type::kPrepend:
+      return v1::Operation::PREPEND;
+    case Operation::Type::kTouch:
+      return v1::Operation::TOUCH;
+    case Operation::Type::kDelete:
+      return v1::Operation::DELETE;
+  }
+  return v1::Operation::READ;
+}
+
+}  // namespace
+
+Result<Record> Client::Operate(const Key& key, const std::vector<Operation>& ops,
+                               const WritePolicy* policy) {
+  const WritePolicy& p = policy ? *policy : impl_->config.write;
+  v1::OperateRequest req;
+  KeyToProto(key, req.mutable_key());
+  for (const Operation& op : ops) {
+    v1::Operation* o = req.add_ops();
+    o->set_type(ProtoOpType(op.type));
+    o->set_bin(op.bin);
+    ValueToProto(op.value, o->mutable_value());
+  }
+  WritePolicyToProto(p, req.mutable_policy());
+  v1::Record resp;
+  Status s = impl_->Run(key, p, Replica::kMaster,
+                        [&](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx) {
+                          resp.Clear();
+                          return stub->Operate(ctx, req, &resp);
+                        });
+  if (!s.ok()) return s;
+  Record out;
+  RecordFromProto(resp, false, &out);
+  out.key = key;
+  return out;
+}
+
+Result<std::vector<BatchRecord>> Client::BatchGet(const std::vector<Key>& keys,
+                                                  const std::vector<std::string>& bins,
+                                                  const ReadPolicy* policy) {
+  const ReadPolicy& p = policy ? *policy : impl_->config.read;
+  std::vector<BatchRecord> out(keys.size());
+  // Group rows by node; a group that fails with a retryable code is re-routed and re-sent.
+  std::vector<size_t> pending(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) pending[i] = i;
+  Status last;
+  for (int attempt = 0; attempt <= p.max_retries && !pending.empty(); ++attempt) {
+    std::map<std::string, std::vector<size_t>> by_node;
+    for (size_t i : pending) by_node[impl_->Route(keys[i], p.replica, attempt)].push_back(i);
+    pending.clear();
+    bool refresh = false;
+    for (auto& [address, rows] : by_node) {
+      if (address.empty()) return Status(result::kNoNode, "no node for partition");
+      v1::BatchGetRequest req;
+      for (size_t i : rows) KeyToProto(keys[i], req.add_keys());
+      for (const auto& b : bins) req.add_bins(b);
+      v1::BatchGetResponse resp;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + p.timeout);
+      Status s = StatusFromGrpc(impl_->Stub(address)->BatchGet(&ctx, req, &resp), ctx);
+      if (!s.ok()) {
+        if (!IsRetryable(s.code())) return s;
+        refresh |= NeedsMapRefresh(s.code());
+        last = s;
+        pending.insert(pending.end(), rows.begin(), rows.end());
+        continue;
+      }
+      if (resp.records_size() != static_cast<int>(rows.size())) {
+        return Status(result::kClientError, "batch answer has the wrong number of rows");
+      }
+      for (size_t j = 0; j < rows.size(); ++j) {
+        const v1::BatchRecord& row = resp.records(static_cast<int>(j));
+        out[rows[j]].result_code = static_cast<int>(row.result_code());
+        if (row.result_code() == 0) RecordFromProto(row.record(), false, &out[rows[j]].record);
+        out[rows[j]].record.key = keys[rows[j]];
+      }
+    }
+    if (refresh) impl_->Refresh();
+  }
+  if (!pending.empty()) return last;
+  return out;
+}
+
+Status Client::Scan(const ScanSpec& spec, const std::function<bool(const Record&)>& fn,
+                    ScanCursor* cursor_out) {
+  // Remaining partitions, in order, each with the last digest seen.
+  std::map<uint32_t, std::optional<Digest>> remaining;
+  if (spec.resume) {
+    for (const auto& p : spec.resume->remaining) remaining[p.id] = p.after;
+  } else {
+    for (uint32_t p = 0; p < kPartitionCount; ++p) remaining[p] = std::nullopt;
+  }
+  auto save_cursor = [&] {
+    if (!cursor_out) return;
+    cursor_out->remaining.clear();
+    for (const auto& [id, after] : remaining) cursor_out->remaining.push_back({id, after});
+  };
+  uint64_t emitted = 0;
+  bool stopped = false;
+  Status last;
+  const Policy& p = impl_->config.read;
+  for (int attempt = 0; attempt <= p.max_retries && !remaining.empty() && !stopped; ++attempt) {
+    auto router = impl_->Router();
+    std::map<std::string, std::vector<uint32_t>> by_node;
+    for (const auto& [id, after] : remaining) {
+      by_node[router ? router->NodeFor(spec.ns, id) : ""].push_back(id);
+    }
+    bool failed = false;
+    for (auto& [address, parts] : by_node) {
+      if (stopped) break;
+      if (address.empty()) return Status(result::kNoNode, "no node for partition");
+      v1::ScanRequest req;
+      req.set_namespace_(spec.ns);
+      req.set_set(spec.set);
+      for (const auto& b : spec.bins) req.add_bins(b);
+      req.set_metadata_only(spec.metadata_only);
+      if (spec.max_records) req.set_max_records(spec.max_records - emitted);
+      for (uint32_t id : parts) {
+        v1::PartitionCursor* c = req.add_partitions();
+        c->set_partition(id);
+        if (const auto& after = remaining[id]) {
+          c->set_after_digest(reinterpret_cast<const char*>(after->data()), after->size());
+        }
+      }
+      grpc::ClientContext ctx;  // no deadline: a scan runs as long as it has records
+      auto reader = impl_->Stub(address)->Scan(&ctx, req);
+      v1::ScanResponse msg;
+      while (reader->Read(&msg)) {
+        for (int i = 0; i < msg.records_size() && !stopped; ++i) {
+          const uint32_t part = msg.record_partitions(i);
+          Record rec;
+          RecordFromProto(msg.records(i), true, &rec);
+          remaining[part] = rec.key->digest();
+          ++emitted;
+          if (!fn(rec)) stopped = true;
+          if (spec.max_records && emitted >= spec.max_records) stopped = true;
+        }
+        if (stopped) {
+          ctx.TryCancel();
+          break;
+        }
+        for (uint32_t done : msg.partitions_done()) remaining.erase(done);
+      }
+      Status s = StatusFromGrpc(reader->Finish(), ctx);
+      if (stopped) break;
+      if (!s.ok()) {
+        if (!IsRetryable(s.code())) {
+          save_cursor();
+          return s;
+        }
+        last = s;
+        failed = true;
+      }
+    }
+    if (failed) impl_->Refresh();
+  }
+  save_cursor();
+  if (!remaining.empty() && !stopped) return last;
+  return Status();
+}
+
+Result<std::map<std::string, std::string>> Client::Info(const std::vector<std::string>& commands,
+                                                        const std::string& node_address) {
+  std::string address = node_address;
+  if (address.empty()) {
+    auto r = impl_->Router();
+    if (!r || r->nodes().empty()) return Status(result::kNoNode, "no node known");
+    address = r->nodes()[0].grpc_address;
+  }
+  v1::InfoRequest req;
+  for (const auto& c : commands) req.add_commands(c);
+  v1::InfoResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + impl_->config.read.timeout);
+  Status s = StatusFromGrpc(impl_->Stub(address)->Info(&ctx, req, &resp), ctx);
+  if (!s.ok()) return s;
+  return std::map<std::string, std::string>(resp.values().begin(), resp.values().end());
+}
+
+std::vector<NodeInfo> Client::Nodes() const {
+  auto r = impl_->Router();
+  return r ? r->nodes() : std::vector<NodeInfo>{};
+}
+
+Status Client::RefreshPartitionMap() { return impl_->Refresh(); }
+
+std::string Client::NodeFor(const Key& key, Replica replica) const {
+  return impl_->Route(key, replica, 0);
+}
+
+// ---- async ----------------------------------------------------------------------------------
+
+namespace {
+
+// One asynchronous call with its retries. Lives on the heap until its callback has run.
+template <typename Req, typename Resp, typename Out>
+class AsyncCall {
+ public:
+  using Issue = std::function<void(v1::Kv::StubInterface*, grpc::ClientContext*, const Req*, Resp*,
+                                   std::function<void(grpc::Status)>)>;
+  using Convert = std::function<Result<Out>(const Resp&)>;
+
+  AsyncCall(Client::Impl* impl, Key key, Req req, Policy policy, Replica replica, Issue issue,
+            Convert convert, std::function<void(Result<Out>)> done)
+      : impl_(impl),
+        key_(std::move(key)),
+        req_(std::move(req)),
+        policy_(policy),
+        replica_(replica),
+        issue_(std::move(issue)),
+        convert_(std::move(convert)),
+        done_(std::move(done)) {
+    std::lock_guard lock(impl_->async_mu);
+    ++impl_->async_in_flight;
+  }
+
+  void Start() {
+    const std::string address = impl_->Route(key_, replica_, attempt_);
+    if (address.empty()) {
+      Complete(Status(result::kNoNode, "no node for partition"));
+      return;
+    }
+    ctx_ = std::make_unique<grpc::ClientContext>();
+    ctx_->set_deadline(std::chrono::system_clock::now() + policy_.timeout);
+    resp_.Clear();
+    issue_(impl_->Stub(address).get(), ctx_.get(), &req_, &resp_,
+           [this](grpc::Status s) { OnDone(s); });
+  }
+
+ private:
+  void OnDone(const grpc::Status& gs) {
+    Status s = StatusFromGrpc(gs, *ctx_);
+    if (!s.ok() && IsRetryable(s.code()) && attempt_ < policy_.max_retries) {
+      ++attempt_;
+      // Runs on a gRPC callback thread; the refresh is a short blocking call.
+      if (NeedsMapRefresh(s.code())) impl_->Refresh();
+      Start();
+      return;
+    }
+    if (!s.ok()) {
+      Complete(s);
+    } else {
+      Complete(convert_(resp_));
+    }
+  }
+
+  void Complete(Result<Out> r) {
+    done_(std::move(r));
+    Client::Impl* impl = impl_;
+    delete this;
+    std::lock_guard lock(impl->async_mu);
+    if (--impl->async_in_flight == 0) impl->async_cv.notify_all();
+  }
+
+  Client::Impl* impl_;
+  Key key_;
+  Req req_;
+  Resp resp_;
+  Policy policy_;
+  Replica replica_;
+  Issue issue_;
+  Convert convert_;
+  std::function<void(Result<Out>)> done_;
+  std::unique_ptr<grpc::ClientContext> ctx_;
+  int attempt_ = 0;
+};
+
+}  // namespace
+
+void Client::GetAsync(const Key& key, std::vector<std::string> bins, const ReadPolicy* policy,
+                      std::function<void(Result<Record>)> done) {
+  const ReadPolicy& p = policy ? *policy : impl_->config.read;
+  v1::GetRequest req;
+  KeyToProto(key, req.mutable_key());
+  for (const auto& b : bins) req.add_bins(b);
+  req.mutable_policy()->set_read_touch_ttl_percent(p.read_touch_ttl_percent);
+  auto* call = new AsyncCall<v1::GetRequest, v1::Record, Record>(
+      impl_.get(), key, std::move(req), p, p.replica,
+      [](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx, const v1::GetRequest* rq,
+         v1::Record* rs,
+         std::function<void(grpc::Status)> cb) { stub->async()->Get(ctx, rq, rs, std::move(cb)); },
+      [key](const v1::Record& rs) -> Result<Record> {
+        Record out;
+        RecordFromProto(rs, false, &out);
+        out.key = key;
+        return out;
+      },
+      std::move(done));
+  call->Start();
+}
+
+void Client::PutAsync(const Key& key, std::vector<Bin> bins, const WritePolicy* policy,
+                      std::function<void(Result<WriteResult>)> done) {
+  const WritePolicy& p = policy ? *policy : impl_->config.write;
+  v1::PutRequest req;
+  KeyToProto(key, req.mutable_key());
+  for (const Bin& b : bins) {
+    v1::Bin* pb = req.add_bins();
+    pb->set_name(b.name);
+    ValueToProto(b.value, pb->mutable_value());
+  }
+  WritePolicyToProto(p, req.mutable_policy());
+  auto* call = new AsyncCall<v1::PutRequest, v1::WriteResponse, WriteResult>(
+      impl_.get(), key, std::move(req), p, Replica::kMaster,
+      [](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx, const v1::PutRequest* rq,
+         v1::WriteResponse* rs,
+         std::function<void(grpc::Status)> cb) { stub->async()->Put(ctx, rq, rs, std::move(cb)); },
+      [](const v1::WriteResponse& rs) -> Result<WriteResult> {
+        return WriteResult{rs.generation(), rs.ttl()};
+      },
+      std::move(done));
+  call->Start();
+}
+
+void Client::DeleteAsync(const Key& key, const WritePolicy* policy,
+                         std::function<void(Result<bool>)> done) {
+  const WritePolicy& p = policy ? *policy : impl_->config.write;
+  v1::DeleteRequest req;
+  KeyToProto(key, req.mutable_key());
+  WritePolicyToProto(p, req.mutable_policy());
+  auto* call = new AsyncCall<v1::DeleteRequest, v1::DeleteResponse, bool>(
+      impl_.get(), key, std::move(req), p, Replica::kMaster,
+      [](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx, const v1::DeleteRequest* rq,
+         v1::DeleteResponse* rs, std::function<void(grpc::Status)> cb) {
+        stub->async()->Delete(ctx, rq, rs, std::move(cb));
+      },
+      [](const v1::DeleteResponse& rs) -> Result<bool> { return rs.existed(); }, std::move(done));
+  call->Start();
+}
+
+}  // namespace tern

@@ -1,0 +1,714 @@
+#include "api/kv_service.h"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "api/proto_value.h"
+#include "base/clock.h"
+#include "base/digest.h"
+
+namespace tern::api {
+
+using base::MakeError;
+using base::ResultCode;
+namespace v1 = tern::v1;
+
+grpc::StatusCode GrpcCodeOf(ResultCode code) {
+  switch (code) {
+    case ResultCode::kOk:
+      return grpc::StatusCode::OK;
+    case ResultCode::kRecordNotFound:
+    case ResultCode::kNamespaceNotFound:
+    case ResultCode::kBinNotFound:
+    case ResultCode::kElementNotFound:
+    case ResultCode::kIndexNotFound:
+      return grpc::StatusCode::NOT_FOUND;
+    case ResultCode::kRecordExists:
+    case ResultCode::kBinExists:
+    case ResultCode::kElementExists:
+    case ResultCode::kIndexFound:
+      return grpc::StatusCode::ALREADY_EXISTS;
+    case ResultCode::kGenerationError:
+    case ResultCode::kFilteredOut:
+    case ResultCode::kForbidden:
+      return grpc::StatusCode::FAILED_PRECONDITION;
+    case ResultCode::kParameterError:
+    case ResultCode::kBinNameError:
+    case ResultCode::kBinIncompatibleType:
+    case ResultCode::kKeyMismatch:
+    case ResultCode::kGeoInvalidGeoJson:
+    case ResultCode::kOpNotApplicable:
+    case ResultCode::kRecordTooBig:
+      return grpc::StatusCode::INVALID_ARGUMENT;
+    case ResultCode::kServerFull:
+    case ResultCode::kDeviceOverload:
+    case ResultCode::kBatchMaxRequests:
+      return grpc::StatusCode::RESOURCE_EXHAUSTED;
+    case ResultCode::kTimeout:
+      return grpc::StatusCode::DEADLINE_EXCEEDED;
+    // Retryable: a client refreshes its partition map (11, 7) or simply tries again (14).
+    case ResultCode::kPartitionUnavailable:
+    case ResultCode::kClusterKeyMismatch:
+    case ResultCode::kKeyBusy:
+      return grpc::StatusCode::UNAVAILABLE;
+    case ResultCode::kUnsupportedFeature:
+    case ResultCode::kEnterpriseOnly:
+      return grpc::StatusCode::UNIMPLEMENTED;
+    case ResultCode::kScanAborted:
+    case ResultCode::kQueryAborted:
+      return grpc::StatusCode::ABORTED;
+    case ResultCode::kSecurityNotEnabled:
+      return grpc::StatusCode::PERMISSION_DENIED;
+    default:
+      return grpc::StatusCode::INTERNAL;
+  }
+}
+
+namespace {
+
+// "ERR_RECORD_NOT_FOUND" → "record not found": the text when the engine gave none.
+std::string Describe(ResultCode code) {
+  std::string_view name = base::ResultCodeName(code);
+  if (name.starts_with("ERR_")) name.remove_prefix(4);
+  std::string out(name);
+  for (char& c : out) c = c == '_' ? ' ' : static_cast<char>(std::tolower(c));
+  return out;
+}
+
+grpc::Status StatusOf(ResultCode code, const std::string& text) {
+  v1::ErrorDetail detail;
+  detail.set_result_code(static_cast<uint32_t>(code));
+  return grpc::Status(GrpcCodeOf(code), text, detail.SerializeAsString());
+}
+
+grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* ctx, const absl::Status& s) {
+  grpc::ServerUnaryReactor* r = ctx->DefaultReactor();
+  if (s.ok()) {
+    r->Finish(grpc::Status::OK);
+    return r;
+  }
+  const ResultCode code = base::ResultCodeOf(s);
+  ctx->AddTrailingMetadata(kResultCodeMetadataKey, std::to_string(static_cast<int>(code)));
+  std::string text = s.message().empty() ? Describe(code) : std::string(s.message());
+  r->Finish(StatusOf(code, text));
+  return r;
+}
+
+absl::Status ErrorOf(const txn::Response& resp) {
+  if (resp.result == ResultCode::kOk) return absl::OkStatus();
+  // The engine names the code when it has nothing more to say; say it in words instead.
+  const bool bare = resp.message.empty() || resp.message == base::ResultCodeName(resp.result);
+  return MakeError(resp.result, bare ? Describe(resp.result) : resp.message);
+}
+
+// Seconds left before `void_time` (citrusleaf epoch); 0 = never expires.
+uint32_t TtlOf(uint32_t void_time) {
+  if (void_time == 0) return 0;
+  const uint32_t now = base::NowEpochSeconds();
+  return void_time > now ? void_time - now : 1;
+}
+
+absl::Status FillKey(const v1::Key& k, txn::Request* req) {
+  if (k.namespace_().empty()) return MakeError(ResultCode::kNamespaceNotFound, "no namespace");
+  req->ns = k.namespace_();
+  req->set = k.set();
+  switch (k.user_key_case()) {
+    case v1::Key::kStringKey:
+      req->digest = base::ComputeStringKeyDigest(req->set, k.string_key());
+      req->key = record::Value::String(k.string_key());
+      break;
+    case v1::Key::kIntKey:
+      req->digest = base::ComputeDigest(req->set, k.int_key());
+      req->key = record::Value::Integer(k.int_key());
+      break;
+    case v1::Key::kBytesKey:
+      req->digest = base::ComputeDigest(req->set, base::KeyType::kBlob, k.bytes_key());
+      req->key = record::Value::Blob(k.bytes_key());
+      break;
+    case v1::Key::USER_KEY_NOT_SET:
+      if (k.digest().size() != base::kDigestSize) {
+        return MakeError(ResultCode::kParameterError, "key needs a user key or a 20-byte digest");
+      }
+      std::copy(k.digest().begin(), k.digest().end(), req->digest.bytes.begin());
+      return absl::OkStatus();
+  }
+  if (!k.digest().empty() &&
+      k.digest() != std::string_view(reinterpret_cast<const char*>(req->digest.bytes.data()),
+                                     base::kDigestSize)) {
+    return MakeError(ResultCode::kParameterError, "digest does not match the user key");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FillWritePolicy(const v1::WritePolicy& p, txn::Request* req) {
+  req->ttl = p.ttl();
+  if (req->ttl < txn::kTtlKeep || req->ttl > txn::kMaxTtlSeconds) {
+    return MakeError(ResultCode::kParameterError, absl::StrCat("invalid TTL ", req->ttl));
+  }
+  switch (p.exists_action()) {
+    case v1::UPDATE:
+      req->exists_action = txn::ExistsAction::kUpdate;
+      break;
+    case v1::UPDATE_ONLY:
+      req->exists_action = txn::ExistsAction::kUpdateOnly;
+      break;
+    case v1::REPLACE:
+      req->exists_action = txn::ExistsAction::kReplace;
+      break;
+    case v1::REPLACE_ONLY:
+      req->exists_action = txn::ExistsAction::kReplaceOnly;
+      break;
+    case v1::CREATE_ONLY:
+      req->exists_action = txn::ExistsAction::kCreateOnly;
+      break;
+    default:
+      return MakeError(ResultCode::kParameterError, "unknown exists action");
+  }
+  switch (p.generation_policy()) {
+    case v1::GENERATION_NONE:
+      break;
+    case v1::GENERATION_EQUAL:
+      req->generation_policy = txn::GenerationPolicy::kEqual;
+      break;
+    case v1::GENERATION_GREATER:
+      req->generation_policy = txn::GenerationPolicy::kGreater;
+      break;
+    default:
+      return MakeError(ResultCode::kParameterError, "unknown generation policy");
+  }
+  req->generation = static_cast<uint16_t>(p.generation());
+  req->send_key = p.send_key();
+  req->durable_delete = p.durable_delete();
+  return absl::OkStatus();
+}
+
+absl::Status CheckBinName(const std::string& name) {
+  if (name.size() > record::kMaxBinNameLength) {
+    return MakeError(ResultCode::kBinNameError,
+                     absl::StrCat("bin name '", name, "' is longer than 15 bytes"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FillReadBins(const google::protobuf::RepeatedPtrField<std::string>& bins,
+                          txn::Request* req) {
+  req->command = txn::Command::kRead;
+  req->read_all_bins = bins.empty();
+  for (const std::string& b : bins) {
+    if (absl::Status s = CheckBinName(b); !s.ok()) return s;
+    req->ops.push_back(txn::Op{txn::OpType::kRead, b, {}});
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<txn::OpType> OpTypeOf(v1::Operation::Type t) {
+  switch (t) {
+    case v1::Operation::READ:
+      return txn::OpType::kRead;
+    case v1::Operation::WRITE:
+      return txn::OpType::kWrite;
+    case v1::Operation::INCR:
+      return txn::OpType::kIncr;
+    case v1::Operation::APPEND:
+      return txn::OpType::kAppend;
+    case v1::Operation::PREPEND:
+      return txn::OpType::kPrepend;
+    case v1::Operation::TOUCH:
+      return txn::OpType::kTouch;
+    case v1::Operation::DELETE:
+      return txn::OpType::kDelete;
+    default:
+      return MakeError(ResultCode::kParameterError, "unknown operation type");
+  }
+}
+
+absl::Status BuildOperate(const v1::OperateRequest& in, txn::Request* req) {
+  if (absl::Status s = FillKey(in.key(), req); !s.ok()) return s;
+  if (in.ops().empty()) return MakeError(ResultCode::kParameterError, "operate needs ops");
+  bool writes = false;
+  for (const v1::Operation& o : in.ops()) {
+    auto type = OpTypeOf(o.type());
+    if (!type.ok()) return type.status();
+    if (absl::Status s = CheckBinName(o.bin()); !s.ok()) return s;
+    auto value = ValueFromProto(o.value());
+    if (!value.ok()) return value.status();
+    writes |= !txn::IsReadOp(*type);
+    req->ops.push_back(txn::Op{*type, o.bin(), std::move(*value)});
+  }
+  req->command = writes ? txn::Command::kWrite : txn::Command::kRead;
+  req->respond_all_ops = in.respond_all_ops();
+  if (writes) return FillWritePolicy(in.policy(), req);
+  return absl::OkStatus();
+}
+
+// Response bins → record. Keeps the request's key so the caller can tell rows apart.
+absl::Status FillRecord(const txn::Response& resp, v1::Record* out) {
+  out->set_generation(resp.generation);
+  out->set_ttl(TtlOf(resp.void_time));
+  for (const record::Bin& b : resp.bins) {
+    v1::Bin* bin = out->add_bins();
+    bin->set_name(b.name);
+    if (absl::Status s = ValueToProto(b.value, bin->mutable_value()); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// Writes a stored user key into the proto key.
+void SetUserKey(const record::Value& k, v1::Key* out) {
+  switch (k.type()) {
+    case record::ParticleType::kInteger:
+      out->set_int_key(k.integer());
+      break;
+    case record::ParticleType::kString:
+      out->set_string_key(k.bytes());
+      break;
+    default:
+      if (record::IsBytesType(k.type())) out->set_bytes_key(k.bytes());
+      break;
+  }
+}
+
+// ---- scan stream ----------------------------------------------------------------------------
+
+// Streams one partition cursor at a time: each message holds up to kRecordsPerMessage records
+// (or about kBytesPerMessage), and the next is produced only when the previous one is written,
+// so a slow client holds back the scan instead of buffering it. Resuming inside a partition is
+// ScanPartition's `after` digest, the same cursor a client sends to resume.
+class ScanReactor final : public grpc::ServerWriteReactor<v1::ScanResponse> {
+ public:
+  static constexpr int kRecordsPerMessage = 256;
+  static constexpr size_t kBytesPerMessage = 1 << 20;
+
+  ScanReactor(grpc::CallbackServerContext* ctx, txn::Engine& engine, const v1::ScanRequest& req)
+      : ctx_(ctx), engine_(engine) {
+    opts_.ns = req.namespace_();
+    opts_.set = req.set();
+    opts_.metadata_only = req.metadata_only();
+    opts_.bins.assign(req.bins().begin(), req.bins().end());
+    max_records_ = req.max_records();
+    if (!engine_.catalog().Find(opts_.ns)) {
+      Fail(MakeError(ResultCode::kNamespaceNotFound,
+                     absl::StrCat("namespace '", opts_.ns, "' not found")));
+      return;
+    }
+    if (req.partitions().empty()) {
+      for (uint32_t p = 0; p < base::kPartitionCount; ++p) cursors_.push_back({p, std::nullopt});
+    } else {
+      for (const v1::PartitionCursor& c : req.partitions()) {
+        Cursor cur{c.partition(), std::nullopt};
+        if (c.partition() >= base::kPartitionCount) {
+          Fail(MakeError(ResultCode::kParameterError, "partition out of range"));
+          return;
+        }
+        if (!c.after_digest().empty()) {
+          if (c.after_digest().size() != base::kDigestSize) {
+            Fail(MakeError(ResultCode::kParameterError, "after_digest must be 20 bytes"));
+            return;
+          }
+          base::Digest d;
+          std::copy(c.after_digest().begin(), c.after_digest().end(), d.bytes.begin());
+          cur.after = d;
+        }
+        cursors_.push_back(cur);
+      }
+    }
+    Next();
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+      return;
+    }
+    Next();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  struct Cursor {
+    uint32_t partition;
+    std::optional<base::Digest> after;
+  };
+
+  void Fail(const absl::Status& s) {
+    const ResultCode code = base::ResultCodeOf(s);
+    ctx_->AddTrailingMetadata(kResultCodeMetadataKey, std::to_string(static_cast<int>(code)));
+    Finish(StatusOf(code, std::string(s.message())));
+  }
+
+  void Next() {
+    msg_.Clear();
+    size_t bytes = 0;
+    while (next_ < cursors_.size() && msg_.records_size() < kRecordsPerMessage &&
+           bytes < kBytesPerMessage) {
+      if (max_records_ && emitted_ >= max_records_) break;
+      Cursor& cur = cursors_[next_];
+      bool stopped = false;
+      absl::Status failed;
+      absl::Status s =
+          engine_.ScanPartition(opts_, cur.partition, cur.after, [&](const txn::ScannedRecord& r) {
+            if (msg_.records_size() >= kRecordsPerMessage || bytes >= kBytesPerMessage ||
+                (max_records_ && emitted_ >= max_records_)) {
+              stopped = true;
+              return false;
+            }
+            cur.after = r.digest;
+            if (!opts_.metadata_only && !opts_.bins.empty() && r.record->bins.empty()) {
+              return true;  // none of the selected bins
+            }
+            v1::Record* rec = msg_.add_records();
+            msg_.add_record_partitions(cur.partition);
+            v1::Key* key = rec->mutable_key();
+            key->set_namespace_(opts_.ns);
+            key->set_set(r.set);
+            key->set_digest(reinterpret_cast<const char*>(r.digest.bytes.data()),
+                            base::kDigestSize);
+            rec->set_generation(r.meta.generation);
+            rec->set_ttl(TtlOf(r.meta.void_time));
+            if (r.record) {
+              if (r.record->key) SetUserKey(*r.record->key, key);
+              for (const record::Bin& b : r.record->bins) {
+                v1::Bin* bin = rec->add_bins();
+                bin->set_name(b.name);
+                if (absl::Status e = ValueToProto(b.value, bin->mutable_value()); !e.ok()) {
+                  failed = e;
+                  return false;
+                }
+              }
+            }
+            bytes += rec->ByteSizeLong();
+            ++emitted_;
+            return true;
+          });
+      if (s.ok()) s = failed;
+      if (!s.ok()) {
+        Fail(s);
+        return;
+      }
+      if (stopped) break;
+      msg_.add_partitions_done(cur.partition);
+      ++next_;
+    }
+    const bool finished = next_ >= cursors_.size() || (max_records_ && emitted_ >= max_records_);
+    if (msg_.records_size() == 0 && msg_.partitions_done_size() == 0 && finished) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    StartWrite(&msg_);
+  }
+
+  grpc::CallbackServerContext* ctx_;
+  txn::Engine& engine_;
+  txn::ScanOptions opts_;
+  uint64_t max_records_ = 0;
+  uint64_t emitted_ = 0;
+  std::vector<Cursor> cursors_;
+  size_t next_ = 0;
+  v1::ScanResponse msg_;
+};
+
+template <typename T>
+class FailedWriter final : public grpc::ServerWriteReactor<T> {
+ public:
+  explicit FailedWriter(grpc::Status s) { this->Finish(std::move(s)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+// ---- partition-map watch --------------------------------------------------------------------
+
+// Sends the current map, then holds the stream open until the client cancels or the service
+// stops. Membership changes (the cluster issue) will push a new map through the same reactor.
+class KvService::WatchReactor final : public grpc::ServerWriteReactor<v1::PartitionMap> {
+ public:
+  explicit WatchReactor(KvService& svc) : svc_(svc) {
+    map_ = svc_.CurrentMap();
+    std::lock_guard lock(mu_);
+    writing_ = true;
+    StartWrite(&map_);
+  }
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mu_);
+    writing_ = false;
+    if (!ok) cancelled_ = true;
+    MaybeFinishLocked();
+  }
+  void OnCancel() override { Stop(); }
+  void OnDone() override {
+    {
+      std::lock_guard lock(svc_.watch_mu_);
+      svc_.watches_.erase(this);
+    }
+    delete this;
+  }
+  void Stop() {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    MaybeFinishLocked();
+  }
+
+ private:
+  void MaybeFinishLocked() {
+    if (cancelled_ && !writing_ && !finished_) {
+      finished_ = true;
+      Finish(grpc::Status::OK);
+    }
+  }
+
+  KvService& svc_;
+  v1::PartitionMap map_;
+  std::mutex mu_;
+  bool writing_ = false;
+  bool cancelled_ = false;
+  bool finished_ = false;
+};
+
+KvService::KvService(txn::Engine& engine, InfoCommands& info, NodeIdentity node,
+                     KvServiceOptions options)
+    : engine_(engine), info_(info), node_(std::move(node)), options_(std::move(options)) {}
+
+KvService::~KvService() { CancelWatches(); }
+
+void KvService::CancelWatches() {
+  // Held throughout: OnDone (which erases and deletes a reactor) waits for it, so no reactor
+  // is deleted while being stopped.
+  std::lock_guard lock(watch_mu_);
+  stopping_ = true;
+  for (WatchReactor* w : watches_) w->Stop();
+}
+
+v1::PartitionMap KvService::CurrentMap() const {
+  v1::PartitionMap map;
+  map.set_generation(1);  // a single node: ownership never changes (as partition-generation)
+  v1::Node* self = map.add_nodes();
+  self->set_name(node_.name);
+  self->set_grpc_address(options_.grpc_address);
+  self->set_service_address(absl::StrCat(node_.service_address, ":", node_.service_port));
+  for (const auto& n : engine_.catalog().namespaces()) {
+    v1::NamespacePartitions* np = map.add_namespaces();
+    np->set_namespace_(n->name());
+    np->set_copies(1);
+    np->mutable_owners()->Resize(base::kPartitionCount, 0);
+  }
+  return map;
+}
+
+grpc::ServerUnaryReactor* KvService::Get(Ctx* ctx, const v1::GetRequest* in, v1::Record* out) {
+  txn::Request req;
+  if (absl::Status s = FillKey(in->key(), &req); !s.ok()) return Reply(ctx, s);
+  if (absl::Status s = FillReadBins(in->bins(), &req); !s.ok()) return Reply(ctx, s);
+  req.read_touch_ttl_pct = in->policy().read_touch_ttl_percent();
+  txn::Response resp = engine_.Execute(req);
+  if (absl::Status s = ErrorOf(resp); !s.ok()) return Reply(ctx, s);
+  return Reply(ctx, FillRecord(resp, out));
+}
+
+grpc::ServerUnaryReactor* KvService::Put(Ctx* ctx, const v1::PutRequest* in,
+                                         v1::WriteResponse* out) {
+  txn::Request req;
+  req.command = txn::Command::kWrite;
+  if (absl::Status s = FillKey(in->key(), &req); !s.ok()) return Reply(ctx, s);
+  if (absl::Status s = FillWritePolicy(in->policy(), &req); !s.ok()) return Reply(ctx, s);
+  if (in->bins().empty()) return Reply(ctx, MakeError(ResultCode::kParameterError, "no bins"));
+  req.ops.reserve(in->bins_size());
+  for (const v1::Bin& b : in->bins()) {
+    if (absl::Status s = CheckBinName(b.name()); !s.ok()) return Reply(ctx, s);
+    auto value = ValueFromProto(b.value());
+    if (!value.ok()) return Reply(ctx, value.status());
+    req.ops.push_back(txn::Op{txn::OpType::kWrite, b.name(), std::move(*value)});
+  }
+  txn::Response resp = engine_.Execute(req);
+  if (absl::Status s = ErrorOf(resp); !s.ok()) return Reply(ctx, s);
+  out->set_generation(resp.generation);
+  out->set_ttl(TtlOf(resp.void_time));
+  return Reply(ctx, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* KvService::Delete(Ctx* ctx, const v1::DeleteRequest* in,
+                                            v1::DeleteResponse* out) {
+  txn::Request req;
+  req.command = txn::Command::kDelete;
+  if (absl::Status s = FillKey(in->key(), &req); !s.ok()) return Reply(ctx, s);
+  if (absl::Status s = FillWritePolicy(in->policy(), &req); !s.ok()) return Reply(ctx, s);
+  txn::Response resp = engine_.Execute(req);
+  if (resp.result == ResultCode::kRecordNotFound) {
+    out->set_existed(false);  // deleting nothing is not an error for this API
+    return Reply(ctx, absl::OkStatus());
+  }
+  if (absl::Status s = ErrorOf(resp); !s.ok()) return Reply(ctx, s);
+  out->set_existed(true);
+  return Reply(ctx, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* KvService::Exists(Ctx* ctx, const v1::ExistsRequest* in,
+                                            v1::ExistsResponse* out) {
+  txn::Request req;
+  req.command = txn::Command::kRead;
+  req.metadata_only = true;
+  if (absl::Status s = FillKey(in->key(), &req); !s.ok()) return Reply(ctx, s);
+  txn::Response resp = engine_.Execute(req);
+  if (resp.result == ResultCode::kRecordNotFound) {
+    out->set_exists(false);
+    return Reply(ctx, absl::OkStatus());
+  }
+  if (absl::Status s = ErrorOf(resp); !s.ok()) return Reply(ctx, s);
+  out->set_exists(true);
+  out->set_generation(resp.generation);
+  out->set_ttl(TtlOf(resp.void_time));
+  return Reply(ctx, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* KvService::Touch(Ctx* ctx, const v1::TouchRequest* in,
+                                           v1::WriteResponse* out) {
+  txn::Request req;
+  req.command = txn::Command::kWrite;
+  if (absl::Status s = FillKey(in->key(), &req); !s.ok()) return Reply(ctx, s);
+  if (absl::Status s = FillWritePolicy(in->policy(), &req); !s.ok()) return Reply(ctx, s);
+  req.exists_action = txn::ExistsAction::kUpdateOnly;  // touching nothing is "not found"
+  req.ops.push_back(txn::Op{txn::OpType::kTouch, "", {}});
+  txn::Response resp = engine_.Execute(req);
+  if (absl::Status s = ErrorOf(resp); !s.ok()) return Reply(ctx, s);
+  out->set_generation(resp.generation);
+  out->set_ttl(TtlOf(resp.void_time));
+  return Reply(ctx, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* KvService::Operate(Ctx* ctx, const v1::OperateRequest* in,
+                                             v1::Record* out) {
+  txn::Request req;
+  if (absl::Status s = BuildOperate(*in, &req); !s.ok()) return Reply(ctx, s);
+  txn::Response resp = engine_.Execute(req);
+  if (absl::Status s = ErrorOf(resp); !s.ok()) return Reply(ctx, s);
+  return Reply(ctx, FillRecord(resp, out));
+}
+
+grpc::ServerUnaryReactor* KvService::BatchGet(Ctx* ctx, const v1::BatchGetRequest* in,
+                                              v1::BatchGetResponse* out) {
+  if (static_cast<uint32_t>(in->keys_size()) > options_.max_batch_rows) {
+    return Reply(ctx, MakeError(ResultCode::kBatchMaxRequests,
+                                absl::StrCat("more than ", options_.max_batch_rows, " keys")));
+  }
+  // Rows that do not build answer their own code; the rest run as one engine batch.
+  std::vector<txn::Request> reqs(in->keys_size());
+  std::vector<absl::Status> bad(in->keys_size());
+  for (int i = 0; i < in->keys_size(); ++i) {
+    txn::Request& r = reqs[i];
+    bad[i] = FillKey(in->keys(i), &r);
+    if (bad[i].ok()) bad[i] = FillReadBins(in->bins(), &r);
+    r.metadata_only = in->metadata_only();
+    if (r.metadata_only) {
+      r.read_all_bins = false;
+      r.ops.clear();
+    }
+  }
+  std::vector<txn::Response> resps = engine_.ExecuteBatch(reqs);
+  for (int i = 0; i < in->keys_size(); ++i) {
+    v1::BatchRecord* row = out->add_records();
+    if (!bad[i].ok()) {
+      row->set_result_code(static_cast<uint32_t>(base::ResultCodeOf(bad[i])));
+      continue;
+    }
+    row->set_result_code(static_cast<uint32_t>(resps[i].result));
+    if (resps[i].result != ResultCode::kOk) continue;
+    *row->mutable_record()->mutable_key() = in->keys(i);
+    if (absl::Status s = FillRecord(resps[i], row->mutable_record()); !s.ok()) {
+      return Reply(ctx, s);
+    }
+  }
+  return Reply(ctx, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* KvService::BatchOperate(Ctx* ctx, const v1::BatchOperateRequest* in,
+                                                  v1::BatchOperateResponse* out) {
+  if (static_cast<uint32_t>(in->requests_size()) > options_.max_batch_rows) {
+    return Reply(ctx, MakeError(ResultCode::kBatchMaxRequests,
+                                absl::StrCat("more than ", options_.max_batch_rows, " rows")));
+  }
+  std::vector<txn::Request> reqs(in->requests_size());
+  std::vector<absl::Status> bad(in->requests_size());
+  for (int i = 0; i < in->requests_size(); ++i) bad[i] = BuildOperate(in->requests(i), &reqs[i]);
+  // Only the rows that built run; the others answer their own code, in request order.
+  std::vector<txn::Request> good;
+  std::vector<int> good_index;
+  for (int i = 0; i < in->requests_size(); ++i) {
+    if (bad[i].ok()) {
+      good.push_back(std::move(reqs[i]));
+      good_index.push_back(i);
+    }
+  }
+  std::vector<txn::Response> resps = engine_.ExecuteBatch(good);
+  std::vector<const txn::Response*> by_row(in->requests_size(), nullptr);
+  for (size_t j = 0; j < good_index.size(); ++j) by_row[good_index[j]] = &resps[j];
+  for (int i = 0; i < in->requests_size(); ++i) {
+    v1::BatchRecord* row = out->add_records();
+    if (!bad[i].ok()) {
+      row->set_result_code(static_cast<uint32_t>(base::ResultCodeOf(bad[i])));
+      continue;
+    }
+    const txn::Response& resp = *by_row[i];
+    row->set_result_code(static_cast<uint32_t>(resp.result));
+    if (resp.result != ResultCode::kOk) continue;
+    *row->mutable_record()->mutable_key() = in->requests(i).key();
+    if (absl::Status s = FillRecord(resp, row->mutable_record()); !s.ok()) return Reply(ctx, s);
+  }
+  return Reply(ctx, absl::OkStatus());
+}
+
+grpc::ServerWriteReactor<v1::ScanResponse>* KvService::Scan(Ctx* ctx, const v1::ScanRequest* in) {
+  return new ScanReactor(ctx, engine_, *in);
+}
+
+grpc::ServerWriteReactor<v1::ScanResponse>* KvService::Query(Ctx* ctx, const v1::QueryRequest* in) {
+  ctx->AddTrailingMetadata(kResultCodeMetadataKey,
+                           std::to_string(static_cast<int>(ResultCode::kUnsupportedFeature)));
+  return new FailedWriter<v1::ScanResponse>(
+      StatusOf(ResultCode::kUnsupportedFeature, "secondary-index queries are not supported yet"));
+}
+
+grpc::ServerUnaryReactor* KvService::ApplyUdf(Ctx* ctx, const v1::ApplyUdfRequest* in,
+                                              v1::ApplyUdfResponse* out) {
+  return Reply(ctx, MakeError(ResultCode::kUnsupportedFeature,
+                              "record UDFs are not supported through gRPC yet"));
+}
+
+grpc::ServerUnaryReactor* KvService::Info(Ctx* ctx, const v1::InfoRequest* in,
+                                          v1::InfoResponse* out) {
+  static constexpr const char* kSummary[] = {
+      "node", "edition", "build", "version", "namespaces", "partition-generation", "cluster-name"};
+  auto& values = *out->mutable_values();
+  if (in->commands().empty()) {
+    for (const char* name : kSummary) values[name] = info_.Answer(name);
+  } else {
+    for (const std::string& c : in->commands()) values[c] = info_.Answer(c);
+  }
+  return Reply(ctx, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* KvService::GetPartitionMap(Ctx* ctx, const v1::PartitionMapRequest* in,
+                                                     v1::PartitionMap* out) {
+  *out = CurrentMap();
+  return Reply(ctx, absl::OkStatus());
+}
+
+grpc::ServerWriteReactor<v1::PartitionMap>* KvService::WatchPartitionMap(
+    Ctx* ctx, const v1::PartitionMapRequest* in) {
+  std::lock_guard lock(watch_mu_);
+  if (stopping_) {
+    return new FailedWriter<v1::PartitionMap>(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "server is stopping"));
+  }
+  auto* w = new WatchReactor(*this);
+  watches_.insert(w);
+  return w;
+}
+
+grpc::ServerUnaryReactor* KvService::Sql(Ctx* ctx, const v1::SqlRequest* in, v1::SqlResponse* out) {
+  return Reply(ctx, MakeError(ResultCode::kUnsupportedFeature, "SQL is not supported yet"));
+}
+
+}  // namespace tern::api

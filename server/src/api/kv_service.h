@@ -1,0 +1,89 @@
+// tern.v1.Kv, the gRPC front door (port 3100). Every call builds txn::Requests and runs them
+// through the one txn::Engine, as the wire protocol does; this class only translates. It uses
+// gRPC's callback API, so no thread is held per call (the watch stream waits without one).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "absl/status/status.h"
+#include "api/info_commands.h"
+#include "base/result_code.h"
+#include "grpcpp/grpcpp.h"
+#include "tern/v1/kv.grpc.pb.h"
+#include "txn/engine.h"
+
+namespace tern::api {
+
+// Trailing-metadata key of a failed call's Aerospike result code (decimal text).
+inline constexpr char kResultCodeMetadataKey[] = "tern-result-code";
+
+// The gRPC status code a result code reads as (docs/grpc.md).
+grpc::StatusCode GrpcCodeOf(base::ResultCode code);
+
+struct KvServiceOptions {
+  std::string grpc_address;  // host:port clients dial for this API
+  uint32_t max_batch_rows = 10000;
+};
+
+class KvService final : public tern::v1::Kv::CallbackService {
+ public:
+  KvService(txn::Engine& engine, InfoCommands& info, NodeIdentity node, KvServiceOptions options);
+  ~KvService() override;
+
+  // Ends every open WatchPartitionMap stream (before the server shuts down).
+  void CancelWatches();
+
+  // Builds the current partition map (exposed for tests).
+  tern::v1::PartitionMap CurrentMap() const;
+
+  using Ctx = grpc::CallbackServerContext;
+  grpc::ServerUnaryReactor* Get(Ctx* ctx, const tern::v1::GetRequest* req,
+                                tern::v1::Record* resp) override;
+  grpc::ServerUnaryReactor* Put(Ctx* ctx, const tern::v1::PutRequest* req,
+                                tern::v1::WriteResponse* resp) override;
+  grpc::ServerUnaryReactor* Delete(Ctx* ctx, const tern::v1::DeleteRequest* req,
+                                   tern::v1::DeleteResponse* resp) override;
+  grpc::ServerUnaryReactor* Exists(Ctx* ctx, const tern::v1::ExistsRequest* req,
+                                   tern::v1::ExistsResponse* resp) override;
+  grpc::ServerUnaryReactor* Touch(Ctx* ctx, const tern::v1::TouchRequest* req,
+                                  tern::v1::WriteResponse* resp) override;
+  grpc::ServerUnaryReactor* Operate(Ctx* ctx, const tern::v1::OperateRequest* req,
+                                    tern::v1::Record* resp) override;
+  grpc::ServerUnaryReactor* BatchGet(Ctx* ctx, const tern::v1::BatchGetRequest* req,
+                                     tern::v1::BatchGetResponse* resp) override;
+  grpc::ServerUnaryReactor* BatchOperate(Ctx* ctx, const tern::v1::BatchOperateRequest* req,
+                                         tern::v1::BatchOperateResponse* resp) override;
+  grpc::ServerWriteReactor<tern::v1::ScanResponse>* Scan(Ctx* ctx,
+                                                         const tern::v1::ScanRequest* req) override;
+  grpc::ServerWriteReactor<tern::v1::ScanResponse>* Query(
+      Ctx* ctx, const tern::v1::QueryRequest* req) override;
+  grpc::ServerUnaryReactor* ApplyUdf(Ctx* ctx, const tern::v1::ApplyUdfRequest* req,
+                                     tern::v1::ApplyUdfResponse* resp) override;
+  grpc::ServerUnaryReactor* Info(Ctx* ctx, const tern::v1::InfoRequest* req,
+                                 tern::v1::InfoResponse* resp) override;
+  grpc::ServerUnaryReactor* GetPartitionMap(Ctx* ctx, const tern::v1::PartitionMapRequest* req,
+                                            tern::v1::PartitionMap* resp) override;
+  grpc::ServerWriteReactor<tern::v1::PartitionMap>* WatchPartitionMap(
+      Ctx* ctx, const tern::v1::PartitionMapRequest* req) override;
+  grpc::ServerUnaryReactor* Sql(Ctx* ctx, const tern::v1::SqlRequest* req,
+                                tern::v1::SqlResponse* resp) override;
+
+ private:
+  class WatchReactor;
+  friend class WatchReactor;
+
+  txn::Engine& engine_;
+  InfoCommands& info_;
+  NodeIdentity node_;
+  KvServiceOptions options_;
+
+  std::mutex watch_mu_;
+  std::set<WatchReactor*> watches_;
+  bool stopping_ = false;
+};
+
+}  // namespace tern::api

@@ -1,0 +1,243 @@
+// The `tern` CLI as a user runs it against a real ternd: each subcommand's output (table and
+// --json) and exit code; errors are one line on stderr with exit 1 (operation failed) or 2
+// (bad arguments).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "test_node.h"
+
+namespace tern::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kAddress[] = "127.0.0.43";
+
+struct CliRun {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+std::string Quote(const std::string& a) {
+  std::string q = "'";
+  for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::filesystem::path(std::filesystem::temp_directory_path() /
+                                     ("tern-it-cli-" + std::to_string(::getpid())));
+    std::filesystem::remove_all(*dir_);
+    node_ = new TestNode(kAddress, *dir_);
+    node_->Start("  - name: test\n    storage: memory\n  - name: bar\n    storage: flash\n");
+    ASSERT_TRUE(node_->WaitHealthy()) << node_->log();
+  }
+  static void TearDownTestSuite() {
+    EXPECT_EQ(node_->Stop(), 0) << node_->log();
+    std::filesystem::remove_all(*dir_);
+    delete node_;
+    delete dir_;
+  }
+
+  // Runs `tern --host <node> args...`.
+  static CliRun Tern(const std::vector<std::string>& args, bool with_host = true) {
+    std::string cmd = TERN_CLI_PATH;
+    if (with_host) cmd += std::string(" --host ") + kAddress;
+    for (const auto& a : args) cmd += " " + Quote(a);
+    const auto out = *dir_ / "out.txt";
+    const auto err = *dir_ / "err.txt";
+    cmd += " >" + out.string() + " 2>" + err.string();
+    CliRun r;
+    int status = std::system(cmd.c_str());
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = Slurp(out);
+    r.err = Slurp(err);
+    return r;
+  }
+
+  static size_t Lines(const std::string& s) { return std::count(s.begin(), s.end(), '\n'); }
+
+  static TestNode* node_;
+  static std::filesystem::path* dir_;
+};
+TestNode* CliTest::node_ = nullptr;
+std::filesystem::path* CliTest::dir_ = nullptr;
+
+TEST_F(CliTest, PutGetDeleteRoundTrip) {
+  CliRun put = Tern({"put", "test", "demo", "k1", "name=ada", "age=36", "score=9.5", "ok=true",
+                     "tags=[\"a\",\"b\"]", "addr={\"city\":\"Paris\"}"});
+  ASSERT_EQ(put.code, 0) << put.err;
+  EXPECT_EQ(put.out, "ok (generation 1, ttl never)\n");
+
+  CliRun get = Tern({"get", "test", "demo", "k1"});
+  ASSERT_EQ(get.code, 0) << get.err;
+  EXPECT_NE(get.out.find("name   ada"), std::string::npos) << get.out;
+  EXPECT_NE(get.out.find("age    36"), std::string::npos) << get.out;
+  EXPECT_NE(get.out.find("tags   [\"a\",\"b\"]"), std::string::npos) << get.out;
+  EXPECT_NE(get.out.find("(generation 1, ttl never)"), std::string::npos);
+
+  CliRun js = Tern({"get", "test", "demo", "k1", "--json"});
+  ASSERT_EQ(js.code, 0) << js.err;
+  json j = json::parse(js.out);
+  EXPECT_EQ(j["bins"]["name"], "ada");
+  EXPECT_EQ(j["bins"]["age"], 36);
+  EXPECT_EQ(j["bins"]["score"], 9.5);
+  EXPECT_EQ(j["bins"]["ok"], true);
+  EXPECT_EQ(j["bins"]["tags"], json::parse(R"(["a","b"])"));
+  EXPECT_EQ(j["bins"]["addr"]["city"], "Paris");
+  EXPECT_EQ(j["generation"], 1);
+  EXPECT_EQ(j["key"]["key"], "k1");
+
+  CliRun some = Tern({"get", "test", "demo", "k1", "age", "--json"});
+  ASSERT_EQ(some.code, 0);
+  EXPECT_EQ(json::parse(some.out)["bins"], json::parse(R"({"age":36})"));
+
+  CliRun del = Tern({"delete", "test", "demo", "k1"});
+  EXPECT_EQ(del.code, 0) << del.err;
+  EXPECT_EQ(del.out, "deleted\n");
+  CliRun again = Tern({"delete", "test", "demo", "k1"});
+  EXPECT_EQ(again.code, 1);
+  EXPECT_EQ(again.err, "tern: delete test/demo/k1: record not found (result code 2)\n");
+}
+
+TEST_F(CliTest, IntegerKeysAndFlashNamespace) {
+  EXPECT_EQ(Tern({"put", "-i", "bar", "s", "42", "v=hello", "--ttl", "-1"}).code, 0);
+  CliRun get = Tern({"--json", "-i", "get", "bar", "s", "42"});
+  ASSERT_EQ(get.code, 0) << get.err;
+  EXPECT_EQ(json::parse(get.out)["key"]["key"], 42);
+  // "42" as a string key is another record.
+  EXPECT_EQ(Tern({"get", "bar", "s", "42"}).code, 1);
+}
+
+TEST_F(CliTest, OperationErrorsAreOneLineExitOne) {
+  CliRun nf = Tern({"get", "test", "demo", "absent"});
+  EXPECT_EQ(nf.code, 1);
+  EXPECT_EQ(nf.out, "");
+  EXPECT_EQ(nf.err, "tern: get test/demo/absent: record not found (result code 2)\n");
+
+  CliRun ns = Tern({"get", "nope", "demo", "k"});
+  EXPECT_EQ(ns.code, 1);
+  EXPECT_EQ(ns.err, "tern: get nope/demo/k: namespace 'nope' not found (result code 20)\n");
+
+  CliRun scan = Tern({"scan", "nope"});
+  EXPECT_EQ(scan.code, 1);
+  EXPECT_EQ(Lines(scan.err), 1u);
+
+  CliRun create = Tern({"put", "test", "demo", "c1", "a=1"});
+  ASSERT_EQ(create.code, 0);
+  CliRun dup = Tern({"put", "test", "demo", "c1", "a=2", "--create-only"});
+  EXPECT_EQ(dup.code, 1);
+  EXPECT_NE(dup.err.find("(result code 5)"), std::string::npos) << dup.err;
+
+  CliRun info = Tern({"info", "bogus"});
+  EXPECT_EQ(info.code, 1);
+  EXPECT_EQ(info.err, "tern: info bogus: ERROR:4:unrecognized command\n");
+
+  CliRun down = Tern({"--host", "127.0.0.44", "--timeout", "500", "info"}, false);
+  EXPECT_EQ(down.code, 1);
+  EXPECT_EQ(Lines(down.err), 1u);
+  EXPECT_NE(down.err.find("cannot connect to 127.0.0.44:3100"), std::string::npos) << down.err;
+}
+
+TEST_F(CliTest, BadArgumentsExitTwo) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {},
+           {"get", "test", "demo"},
+           {"put", "test", "demo", "k"},
+           {"put", "test", "demo", "k", "novalue"},
+           {"put", "test", "demo", "k", "=1"},
+           {"put", "test", "demo", "k", "averyveryverylongname=1"},
+           {"put", "test", "demo", "k", "a=[1,"},
+           {"frobnicate"},
+           {"--port", "notaport", "info"},
+           {"-i", "get", "test", "demo", "abc"},
+           {"bench", "--workload", "bogus"},
+       }) {
+    CliRun r = Tern(args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    EXPECT_EQ(r.code, 2) << joined << r.err;
+    EXPECT_EQ(Lines(r.err), 1u) << joined << r.err;
+    EXPECT_EQ(r.err.rfind("tern: ", 0), 0u) << r.err;
+  }
+  CliRun help = Tern({"--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("bench"), std::string::npos);
+}
+
+TEST_F(CliTest, InfoTablesAndJson) {
+  CliRun one = Tern({"info", "namespaces"});
+  ASSERT_EQ(one.code, 0) << one.err;
+  EXPECT_EQ(one.out, "test;bar\n");
+  CliRun summary = Tern({"info"});
+  ASSERT_EQ(summary.code, 0);
+  EXPECT_NE(summary.out.find("namespaces"), std::string::npos);
+  EXPECT_NE(summary.out.find("command"), std::string::npos);  // table header
+  CliRun js = Tern({"info", "namespaces", "build", "--json"});
+  ASSERT_EQ(js.code, 0);
+  json j = json::parse(js.out);
+  EXPECT_EQ(j["namespaces"], "test;bar");
+  EXPECT_EQ(j["build"], "8.0.0.0");
+}
+
+TEST_F(CliTest, ScanTableJsonAndLimit) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(
+        Tern({"put", "test", "scanset", "s" + std::to_string(i), "i=" + std::to_string(i)}).code,
+        0);
+  }
+  ASSERT_EQ(Tern({"put", "test", "other", "x", "i=9"}).code, 0);
+  CliRun table = Tern({"scan", "test", "scanset"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("(5 records)"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("scanset  s3"), std::string::npos) << table.out;
+  CliRun js = Tern({"scan", "test", "scanset", "--json"});
+  ASSERT_EQ(js.code, 0);
+  EXPECT_EQ(Lines(js.out), 5u);
+  std::istringstream lines(js.out);
+  for (std::string line; std::getline(lines, line);) {
+    json r = json::parse(line);
+    EXPECT_EQ(r["key"]["set"], "scanset");
+    EXPECT_TRUE(r["bins"].contains("i"));
+  }
+  CliRun lim = Tern({"scan", "test", "scanset", "--limit", "2", "--json"});
+  ASSERT_EQ(lim.code, 0);
+  EXPECT_EQ(Lines(lim.out), 2u);
+}
+
+TEST_F(CliTest, BenchPrintsFigures) {
+  CliRun b = Tern({"bench", "--duration", "1", "--keys", "200", "--concurrency", "4", "--json"});
+  ASSERT_EQ(b.code, 0) << b.err;
+  json j = json::parse(b.out);
+  EXPECT_EQ(j["protocol"], "grpc");
+  EXPECT_GT(j["run"]["ops"].get<int>(), 0);
+  EXPECT_GT(j["run"]["ops_per_sec"].get<double>(), 0);
+  EXPECT_EQ(j["run"]["errors"], 0);
+  for (const char* k : {"p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"}) {
+    EXPECT_TRUE(j["run"].contains(k)) << k;
+  }
+  EXPECT_EQ(j["load"]["ops"], 200);
+  CliRun text = Tern(
+      {"bench", "--duration", "1", "--keys", "100", "--concurrency", "2", "--workload", "read"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("summary"), std::string::npos);
+  EXPECT_NE(text.out.find("p99.9"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tern::testing

@@ -1,0 +1,501 @@
+// The gRPC API (tern.v1.Kv on port 3100) of a real ternd: every RPC through a raw stub, the
+// error convention (status code + tern-result-code trailer), the resumable scan stream, and
+// libternclient's sync, async and scan calls against it.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "grpcpp/grpcpp.h"
+#include "tern/client.h"
+#include "tern/v1/kv.grpc.pb.h"
+#include "test_node.h"
+
+namespace tern::testing {
+namespace {
+
+namespace v1 = tern::v1;
+
+constexpr char kAddress[] = "127.0.0.42";
+
+const char* kNamespaces = R"(  - name: test
+    storage: memory
+  - name: bar
+    storage: flash
+)";
+
+std::string ResultCodeOf(const grpc::ClientContext& ctx) {
+  auto& t = ctx.GetServerTrailingMetadata();
+  auto it = t.find("tern-result-code");
+  return it == t.end() ? "" : std::string(it->second.data(), it->second.size());
+}
+
+v1::Key StringKey(const std::string& ns, const std::string& set, const std::string& k) {
+  v1::Key key;
+  key.set_namespace_(ns);
+  key.set_set(set);
+  key.set_string_key(k);
+  return key;
+}
+
+class GrpcServiceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto dir =
+        std::filesystem::temp_directory_path() / ("tern-it-grpc-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    node_ = new TestNode(kAddress, dir);
+    node_->Start(kNamespaces);
+    ASSERT_TRUE(node_->WaitHealthy()) << node_->log();
+    channel_ =
+        grpc::CreateChannel(std::string(kAddress) + ":3100", grpc::InsecureChannelCredentials());
+    ASSERT_TRUE(
+        channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10)));
+  }
+  static void TearDownTestSuite() {
+    channel_.reset();
+    EXPECT_EQ(node_->Stop(), 0) << node_->log();
+    std::filesystem::remove_all(node_->dir());
+    delete node_;
+  }
+  std::unique_ptr<v1::Kv::Stub> Stub() { return v1::Kv::NewStub(channel_); }
+
+  void PutOne(const v1::Key& key, const std::string& bin, int64_t v) {
+    v1::PutRequest req;
+    *req.mutable_key() = key;
+    auto* b = req.add_bins();
+    b->set_name(bin);
+    b->mutable_value()->set_int_value(v);
+    req.mutable_policy()->set_send_key(true);
+    v1::WriteResponse resp;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(Stub()->Put(&ctx, req, &resp).ok());
+  }
+
+  static TestNode* node_;
+  static std::shared_ptr<grpc::Channel> channel_;
+};
+TestNode* GrpcServiceTest::node_ = nullptr;
+std::shared_ptr<grpc::Channel> GrpcServiceTest::channel_;
+
+TEST_F(GrpcServiceTest, PutGetEveryValueKind) {
+  v1::PutRequest put;
+  *put.mutable_key() = StringKey("test", "kinds", "k1");
+  auto add = [&](const std::string& name) {
+    auto* b = put.add_bins();
+    b->set_name(name);
+    return b->mutable_value();
+  };
+  add("i")->set_int_value(-42);
+  add("d")->set_double_value(2.5);
+  add("s")->set_string_value("héllo");
+  add("b")->set_bytes_value(std::string("\0\1\2", 3));
+  add("t")->set_bool_value(true);
+  auto* list = add("l")->mutable_list_value();
+  list->add_items()->set_int_value(1);
+  list->add_items()->set_string_value("two");
+  auto* map = add("m")->mutable_map_value();
+  auto* e = map->add_entries();
+  e->mutable_key()->set_string_value("k");
+  e->mutable_value()->mutable_list_value()->add_items()->set_double_value(1.5);
+  add("g")->set_geojson_value(R"({"type":"Point","coordinates":[1,2]})");
+  v1::WriteResponse wr;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(Stub()->Put(&c1, put, &wr).ok());
+  EXPECT_EQ(wr.generation(), 1u);
+
+  v1::GetRequest get;
+  *get.mutable_key() = put.key();
+  v1::Record rec;
+  grpc::ClientContext c2;
+  ASSERT_TRUE(Stub()->Get(&c2, get, &rec).ok());
+  EXPECT_EQ(rec.generation(), 1u);
+  ASSERT_EQ(rec.bins_size(), put.bins_size());
+  for (int i = 0; i < put.bins_size(); ++i) {
+    EXPECT_EQ(rec.bins(i).name(), put.bins(i).name());
+    EXPECT_EQ(rec.bins(i).value().SerializeAsString(), put.bins(i).value().SerializeAsString())
+        << rec.bins(i).name();
+  }
+
+  // Named bins only.
+  get.add_bins("s");
+  get.add_bins("missing");
+  grpc::ClientContext c3;
+  ASSERT_TRUE(Stub()->Get(&c3, get, &rec).ok());
+  ASSERT_EQ(rec.bins_size(), 1);
+  EXPECT_EQ(rec.bins(0).value().string_value(), "héllo");
+}
+
+TEST_F(GrpcServiceTest, ErrorsCarryTheResultCode) {
+  v1::GetRequest get;
+  *get.mutable_key() = StringKey("test", "demo", "absent");
+  v1::Record rec;
+  grpc::ClientContext c1;
+  grpc::Status s = Stub()->Get(&c1, get, &rec);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(s.error_message(), "record not found");
+  EXPECT_EQ(ResultCodeOf(c1), "2");
+
+  *get.mutable_key() = StringKey("nope", "demo", "k");
+  grpc::ClientContext c2;
+  s = Stub()->Get(&c2, get, &rec);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ResultCodeOf(c2), "20");
+  EXPECT_NE(s.error_message().find("nope"), std::string::npos);
+
+  // A key without a user key or digest is a parameter error.
+  get.mutable_key()->set_namespace_("test");
+  get.mutable_key()->clear_string_key();
+  grpc::ClientContext c3;
+  s = Stub()->Get(&c3, get, &rec);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ResultCodeOf(c3), "4");
+
+  // Create-only on an existing record.
+  v1::Key key = StringKey("test", "demo", "exists");
+  PutOne(key, "a", 1);
+  v1::PutRequest put;
+  *put.mutable_key() = key;
+  put.mutable_policy()->set_exists_action(v1::CREATE_ONLY);
+  auto* b = put.add_bins();
+  b->set_name("a");
+  b->mutable_value()->set_int_value(2);
+  v1::WriteResponse wr;
+  grpc::ClientContext c4;
+  s = Stub()->Put(&c4, put, &wr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(ResultCodeOf(c4), "5");
+
+  // Generation check.
+  put.mutable_policy()->set_exists_action(v1::UPDATE);
+  put.mutable_policy()->set_generation_policy(v1::GENERATION_EQUAL);
+  put.mutable_policy()->set_generation(7);
+  grpc::ClientContext c5;
+  s = Stub()->Put(&c5, put, &wr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ResultCodeOf(c5), "3");
+}
+
+TEST_F(GrpcServiceTest, ExistsTouchDelete) {
+  v1::Key key;
+  key.set_namespace_("bar");
+  key.set_set("demo");
+  key.set_int_key(77);
+  PutOne(key, "n", 1);
+
+  v1::ExistsRequest ex;
+  *ex.mutable_key() = key;
+  v1::ExistsResponse er;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(Stub()->Exists(&c1, ex, &er).ok());
+  EXPECT_TRUE(er.exists());
+  EXPECT_EQ(er.generation(), 1u);
+
+  v1::TouchRequest touch;
+  *touch.mutable_key() = key;
+  touch.mutable_policy()->set_ttl(-1);
+  v1::WriteResponse wr;
+  grpc::ClientContext c2;
+  ASSERT_TRUE(Stub()->Touch(&c2, touch, &wr).ok());
+  EXPECT_EQ(wr.generation(), 2u);
+
+  v1::DeleteRequest del;
+  *del.mutable_key() = key;
+  v1::DeleteResponse dr;
+  grpc::ClientContext c3;
+  ASSERT_TRUE(Stub()->Delete(&c3, del, &dr).ok());
+  EXPECT_TRUE(dr.existed());
+  grpc::ClientContext c4;
+  ASSERT_TRUE(Stub()->Delete(&c4, del, &dr).ok());
+  EXPECT_FALSE(dr.existed());
+  grpc::ClientContext c5;
+  ASSERT_TRUE(Stub()->Exists(&c5, ex, &er).ok());
+  EXPECT_FALSE(er.exists());
+
+  // Touching a missing record is "not found".
+  grpc::ClientContext c6;
+  EXPECT_EQ(Stub()->Touch(&c6, touch, &wr).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(GrpcServiceTest, OperateAndBatches) {
+  v1::Key key = StringKey("test", "ops", "counter");
+  v1::OperateRequest op;
+  *op.mutable_key() = key;
+  auto* incr = op.add_ops();
+  incr->set_type(v1::Operation::INCR);
+  incr->set_bin("n");
+  incr->mutable_value()->set_int_value(5);
+  auto* app = op.add_ops();
+  app->set_type(v1::Operation::APPEND);
+  app->set_bin("s");
+  app->mutable_value()->set_string_value("ab");
+  auto* rd = op.add_ops();
+  rd->set_type(v1::Operation::READ);
+  rd->set_bin("n");
+  v1::Record rec;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(Stub()->Operate(&c1, op, &rec).ok());
+  ASSERT_EQ(rec.bins_size(), 1);
+  EXPECT_EQ(rec.bins(0).value().int_value(), 5);
+
+  v1::BatchGetRequest bg;
+  *bg.add_keys() = key;
+  *bg.add_keys() = StringKey("test", "ops", "absent");
+  *bg.add_keys() = StringKey("nope", "ops", "x");
+  v1::BatchGetResponse br;
+  grpc::ClientContext c2;
+  ASSERT_TRUE(Stub()->BatchGet(&c2, bg, &br).ok());
+  ASSERT_EQ(br.records_size(), 3);
+  EXPECT_EQ(br.records(0).result_code(), 0u);
+  EXPECT_EQ(br.records(0).record().bins_size(), 2);
+  EXPECT_EQ(br.records(1).result_code(), 2u);
+  EXPECT_EQ(br.records(2).result_code(), 20u);
+
+  v1::BatchOperateRequest bo;
+  *bo.add_requests() = op;
+  auto* bad = bo.add_requests();
+  *bad->mutable_key() = key;  // no ops: answered 4, the other rows still run
+  v1::BatchOperateResponse bor;
+  grpc::ClientContext c3;
+  ASSERT_TRUE(Stub()->BatchOperate(&c3, bo, &bor).ok());
+  ASSERT_EQ(bor.records_size(), 2);
+  EXPECT_EQ(bor.records(0).result_code(), 0u);
+  EXPECT_EQ(bor.records(0).record().bins(0).value().int_value(), 10);
+  EXPECT_EQ(bor.records(1).result_code(), 4u);
+}
+
+TEST_F(GrpcServiceTest, ScanStreamsAndResumes) {
+  const int kRecords = 600;
+  for (int i = 0; i < kRecords; ++i) {
+    PutOne(StringKey("bar", "scan", "k" + std::to_string(i)), "i", i);
+  }
+  // First pass: stop after 250 records, remembering what each partition has delivered.
+  v1::ScanRequest req;
+  req.set_namespace_("bar");
+  req.set_set("scan");
+  std::set<std::string> seen;
+  std::map<uint32_t, std::string> last_digest;
+  std::set<uint32_t> done;
+  {
+    grpc::ClientContext ctx;
+    auto reader = Stub()->Scan(&ctx, req);
+    v1::ScanResponse msg;
+    while (seen.size() < 250 && reader->Read(&msg)) {
+      for (int i = 0; i < msg.records_size(); ++i) {
+        const auto& r = msg.records(i);
+        EXPECT_TRUE(r.key().has_string_key());  // stored with send_key
+        EXPECT_EQ(r.key().set(), "scan");
+        seen.insert(r.key().digest());
+        last_digest[msg.record_partitions(i)] = r.key().digest();
+      }
+      for (uint32_t p : msg.partitions_done()) done.insert(p);
+    }
+    ctx.TryCancel();
+    reader->Finish();
+  }
+  ASSERT_GE(seen.size(), 250u);
+  ASSERT_LT(seen.size(), static_cast<size_t>(kRecords));
+  // Resume: every partition not done, from its last digest.
+  v1::ScanRequest resume = req;
+  for (uint32_t p = 0; p < 4096; ++p) {
+    if (done.count(p)) continue;
+    auto* c = resume.add_partitions();
+    c->set_partition(p);
+    if (last_digest.count(p)) c->set_after_digest(last_digest[p]);
+  }
+  grpc::ClientContext ctx;
+  auto reader = Stub()->Scan(&ctx, resume);
+  v1::ScanResponse msg;
+  size_t dupes = 0;
+  while (reader->Read(&msg)) {
+    for (const auto& r : msg.records()) dupes += !seen.insert(r.key().digest()).second;
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(dupes, 0u);
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kRecords));
+
+  // max_records and an unknown namespace.
+  v1::ScanRequest limited = req;
+  limited.set_max_records(10);
+  grpc::ClientContext c2;
+  auto r2 = Stub()->Scan(&c2, limited);
+  size_t n = 0;
+  while (r2->Read(&msg)) n += msg.records_size();
+  EXPECT_TRUE(r2->Finish().ok());
+  EXPECT_EQ(n, 10u);
+  v1::ScanRequest bad = req;
+  bad.set_namespace_("nope");
+  grpc::ClientContext c3;
+  auto r3 = Stub()->Scan(&c3, bad);
+  while (r3->Read(&msg)) {
+  }
+  grpc::Status s = r3->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ResultCodeOf(c3), "20");
+}
+
+TEST_F(GrpcServiceTest, InfoAndPartitionMap) {
+  v1::InfoRequest info;
+  info.add_commands("namespaces");
+  info.add_commands("bogus");
+  v1::InfoResponse ir;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(Stub()->Info(&c1, info, &ir).ok());
+  EXPECT_EQ(ir.values().at("namespaces"), "test;bar");
+  EXPECT_EQ(ir.values().at("bogus"), "ERROR:4:unrecognized command");
+  grpc::ClientContext c2;
+  ASSERT_TRUE(Stub()->Info(&c2, v1::InfoRequest(), &ir).ok());
+  EXPECT_TRUE(ir.values().contains("node"));
+
+  v1::PartitionMap map;
+  grpc::ClientContext c3;
+  ASSERT_TRUE(Stub()->GetPartitionMap(&c3, v1::PartitionMapRequest(), &map).ok());
+  ASSERT_EQ(map.nodes_size(), 1);
+  EXPECT_EQ(map.nodes(0).grpc_address(), std::string(kAddress) + ":3100");
+  EXPECT_EQ(map.nodes(0).service_address(), std::string(kAddress) + ":3000");
+  EXPECT_EQ(map.nodes(0).name(), ir.values().at("node"));
+  ASSERT_EQ(map.namespaces_size(), 2);
+  EXPECT_EQ(map.namespaces(0).owners_size(), 4096);
+
+  // Watch: the current map at once, then nothing until we cancel.
+  grpc::ClientContext c4;
+  auto watch = Stub()->WatchPartitionMap(&c4, v1::PartitionMapRequest());
+  v1::PartitionMap first;
+  ASSERT_TRUE(watch->Read(&first));
+  EXPECT_EQ(first.SerializeAsString(), map.SerializeAsString());
+  c4.TryCancel();
+  EXPECT_FALSE(watch->Read(&first));
+  EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(GrpcServiceTest, NotYetImplementedCallsSaySo) {
+  grpc::ClientContext c1;
+  v1::ApplyUdfResponse ar;
+  v1::ApplyUdfRequest ur;
+  *ur.mutable_key() = StringKey("test", "demo", "k");
+  EXPECT_EQ(Stub()->ApplyUdf(&c1, ur, &ar).error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(ResultCodeOf(c1), "16");
+  grpc::ClientContext c2;
+  v1::SqlResponse sr;
+  EXPECT_EQ(Stub()->Sql(&c2, v1::SqlRequest(), &sr).error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  grpc::ClientContext c3;
+  auto q = Stub()->Query(&c3, v1::QueryRequest());
+  v1::ScanResponse msg;
+  EXPECT_FALSE(q->Read(&msg));
+  EXPECT_EQ(q->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
+}
+
+// ---- libternclient against the real node ---------------------------------------------------
+
+std::unique_ptr<Client> Connect() {
+  ClientConfig cfg;
+  cfg.seeds = {std::string(kAddress) + ":3100"};
+  auto c = Client::Connect(cfg);
+  EXPECT_TRUE(c.ok()) << c.status().ToString();
+  return c.ok() ? std::move(*c) : nullptr;
+}
+
+TEST_F(GrpcServiceTest, ClientSyncCalls) {
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  ASSERT_EQ(client->Nodes().size(), 1u);
+  Key key("test", "client", "ada");
+  EXPECT_EQ(client->NodeFor(key), std::string(kAddress) + ":3100");
+  auto w = client->Put(key, {{"name", "ada"}, {"age", 36}, {"tags", List{{"x", 1}}}});
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  auto r = client->Get(key);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r->Get("name"), Value("ada"));
+  EXPECT_EQ(*r->Get("age"), Value(36));
+  EXPECT_EQ(*r->Get("tags"), Value(List{{"x", 1}}));
+  EXPECT_TRUE(*client->Exists(key));
+  auto op = client->Operate(key, {Operation::Incr("age", 1), Operation::Read("age")});
+  ASSERT_TRUE(op.ok());
+  EXPECT_EQ(*op->Get("age"), Value(37));
+  auto batch = client->BatchGet({key, Key("test", "client", "nobody")});
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ((*batch)[0].result_code, 0);
+  EXPECT_EQ((*batch)[1].result_code, 2);
+  EXPECT_TRUE(*client->Delete(key));
+  auto gone = client->Get(key);
+  EXPECT_EQ(gone.status().code(), result::kRecordNotFound);
+  auto info = client->Info({"namespaces"});
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->at("namespaces"), "test;bar");
+}
+
+TEST_F(GrpcServiceTest, ClientAsyncCalls) {
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  std::mutex mu;
+  std::condition_variable cv;
+  int pending = 100;
+  int failures = 0;
+  for (int i = 0; i < 100; ++i) {
+    client->PutAsync(Key("test", "async", i), {{"i", i}}, nullptr, [&](Result<WriteResult> r) {
+      std::lock_guard lock(mu);
+      failures += !r.ok();
+      if (--pending == 0) cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return pending == 0; }));
+  }
+  EXPECT_EQ(failures, 0);
+  std::promise<Result<Record>> got;
+  client->GetAsync(Key("test", "async", 7), {}, nullptr,
+                   [&](Result<Record> r) { got.set_value(std::move(r)); });
+  auto r = got.get_future().get();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r->Get("i"), Value(7));
+  std::promise<Result<bool>> del;
+  client->DeleteAsync(Key("test", "async", 7), nullptr,
+                      [&](Result<bool> d) { del.set_value(std::move(d)); });
+  EXPECT_TRUE(*del.get_future().get());
+}
+
+TEST_F(GrpcServiceTest, ClientScanResumesFromCursor) {
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  WritePolicy wp;
+  wp.send_key = true;
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(client->Put(Key("test", "cscan", i), {{"i", i}}, &wp).ok());
+  }
+  ScanSpec spec{.ns = "test", .set = "cscan"};
+  std::set<int64_t> seen;
+  ScanCursor cursor;
+  Status s = client->Scan(
+      spec,
+      [&](const Record& r) {
+        seen.insert(std::get<int64_t>(r.key->user_key()));
+        return seen.size() < 120;  // stop early
+      },
+      &cursor);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(seen.size(), 120u);
+  EXPECT_FALSE(cursor.done());
+  spec.resume = cursor;
+  size_t dupes = 0;
+  s = client->Scan(
+      spec,
+      [&](const Record& r) {
+        dupes += !seen.insert(std::get<int64_t>(r.key->user_key())).second;
+        return true;
+      },
+      &cursor);
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(cursor.done());
+  EXPECT_EQ(dupes, 0u);
+  EXPECT_EQ(seen.size(), 300u);
+}
+
+}  // namespace
+}  // namespace tern::testing
