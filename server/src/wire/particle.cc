@@ -1,11 +1,11 @@
 #include "wire/particle.h"
 
 #include <cstring>
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "base/result_code.h"
 #include "record/collection.h"
+#include "record/geojson.h"
 
 namespace tern::wire {
 
@@ -72,10 +72,7 @@ absl::StatusOr<Value> DecodeParticle(uint8_t type, std::string_view bytes) {
       if (bytes.size() < 3 + ncells * 8)
         return MakeError(ResultCode::kGeoInvalidGeoJson, "truncated GeoJSON cells");
       std::string_view text = bytes.substr(3 + ncells * 8);
-      nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-      if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) {
-        return MakeError(ResultCode::kGeoInvalidGeoJson, "invalid GeoJSON");
-      }
+      if (absl::Status s = record::ValidateGeoJson(text); !s.ok()) return s;
       return Value::GeoJson(std::string(text));
     }
     default:  // string, blobs, HLL

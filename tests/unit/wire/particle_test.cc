@@ -32,6 +32,19 @@ TEST(ParticleTest, ShortIntegersAreUnsignedAndBadOnesRejected) {
   EXPECT_EQ(base::ResultCodeOf(DecodeParticle(23, std::string("\0\0\0not json", 11)).status()),
             base::ResultCode::kGeoInvalidGeoJson);
   EXPECT_FALSE(DecodeParticle(5, "x").ok());  // unassigned type
+  for (const char* bad :
+       {R"({"type":"Point","coordinates":"x"})", R"({"type":"Point","coordinates":[200,0]})",
+        R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]})",
+        R"({"type":"Blob","coordinates":[0,0]})"}) {
+    EXPECT_EQ(base::ResultCodeOf(DecodeParticle(23, std::string("\0\0\0", 3) + bad).status()),
+              base::ResultCode::kGeoInvalidGeoJson)
+        << bad;
+  }
+  for (const char* good : {R"({"type":"Point","coordinates":[-122.5,37.7]})",
+                           R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]})",
+                           R"({"type":"AeroCircle","coordinates":[[-122.5,37.7],300]})"}) {
+    EXPECT_TRUE(DecodeParticle(23, std::string("\0\0\0", 3) + good).ok()) << good;
+  }
 }
 
 TEST(ParticleTest, KeysRoundTrip) {
