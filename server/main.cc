@@ -1,8 +1,8 @@
 // ternd: one Tern node. Loads tern.yaml (or the embedded default), opens the namespaces
 // (cold start for flash), starts the front doors and runs until SIGTERM or SIGINT.
 #include <csignal>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
   for (const auto& n : config->namespaces) ns_names.push_back(n.name);
   auto registry = std::make_shared<prometheus::Registry>();
   txn::TxnMetrics metrics(*registry, ns_names);
-  auto smd = smd::MetadataStore::Open((std::filesystem::path(config->node.data_dir) / "smd").string());
+  auto smd =
+      smd::MetadataStore::Open((std::filesystem::path(config->node.data_dir) / "smd").string());
   if (!smd.ok()) return Fail(smd.status());
   udf::ModuleRegistry modules(**smd);
   udf::LuaRuntime lua(modules, udf::Limits{});
@@ -89,7 +90,7 @@ int main(int argc, char** argv) {
   const std::string& address = config->node.address;
   api::MetricsExposer exposer(registry, **catalog);
   if (absl::Status s = exposer.Start(address, config->ports.metrics); !s.ok()) return Fail(s);
-  api::AdminServer admin(engine, info, node);
+  api::AdminServer admin(engine, info, node, &modules);
   if (absl::Status s = admin.Start(address, config->ports.admin); !s.ok()) return Fail(s);
   wire::Dispatcher dispatcher(engine, info, wire::DispatchOptions{config->service.max_batch_rows},
                               &jobs);

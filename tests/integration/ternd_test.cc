@@ -148,3 +148,45 @@ TEST(TerndConfigTest, EmbeddedDefaultConfigPrintsAndParses) {
 
 }  // namespace
 }  // namespace tern::testing
+
+namespace tern::testing {
+namespace {
+
+TEST(TerndUdfTest, ModulesAreManagedOverRestAndSurviveRestart) {
+  auto dir = TestDir("udf");
+  TestNode node("127.0.0.24", dir);
+  node.Start("  - name: test\n    storage: memory\n");
+  ASSERT_TRUE(node.WaitHealthy()) << node.log();
+  const std::string src = "function hello(rec, who)\n  return 'hello ' .. who\nend\n";
+  HttpResponse put = HttpRequest(node.address(), 8080, "PUT", "/v1/udf/greet.lua", src);
+  ASSERT_EQ(put.status, 200) << put.body;
+  const std::string hash = json::parse(put.body)["hash"];
+  EXPECT_EQ(hash.size(), 40u);
+  // A module that does not compile is refused whole, with the line of the error.
+  HttpResponse bad =
+      HttpRequest(node.address(), 8080, "PUT", "/v1/udf/broken.lua", "x = 1\ny = = 2\n");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["line"], 2);
+  EXPECT_EQ(node.Get("/v1/udf/broken.lua").status, 404);
+  EXPECT_NE(node.Get("/v1/info/udf-list").body.find("filename=greet.lua,hash=" + hash),
+            std::string::npos);
+
+  // A restarted node has its modules at once (system metadata is persisted).
+  EXPECT_EQ(node.Stop(), 0);
+  node.StartWithArgs({"--config", node.config_path().string()});
+  ASSERT_TRUE(node.WaitHealthy()) << node.log();
+  HttpResponse list = node.Get("/v1/udf");
+  ASSERT_EQ(list.status, 200);
+  json modules = json::parse(list.body);
+  ASSERT_EQ(modules.size(), 1u);
+  EXPECT_EQ(modules[0]["filename"], "greet.lua");
+  EXPECT_EQ(modules[0]["hash"], hash);
+  EXPECT_EQ(json::parse(node.Get("/v1/udf/greet.lua").body)["source"], src);
+  EXPECT_EQ(HttpRequest(node.address(), 8080, "DELETE", "/v1/udf/greet.lua").status, 200);
+  EXPECT_EQ(node.Get("/v1/info/udf-list").body, "");
+  EXPECT_EQ(node.Stop(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tern::testing

@@ -76,8 +76,9 @@ std::string PolicyText(const json& v) {
 
 class AdminServer::Impl {
  public:
-  Impl(AdminServer& owner, txn::Engine& engine, InfoCommands& info, NodeIdentity node)
-      : owner_(owner), engine_(engine), info_(info), node_(std::move(node)) {}
+  Impl(AdminServer& owner, txn::Engine& engine, InfoCommands& info, NodeIdentity node,
+       udf::ModuleRegistry* modules)
+      : owner_(owner), engine_(engine), info_(info), node_(std::move(node)), modules_(modules) {}
 
   void Handle(http::http_request req) {
     try {
@@ -123,6 +124,7 @@ class AdminServer::Impl {
       return;
     }
     if (what == "namespaces") return Namespaces(req, parts);
+    if (what == "udf") return Udf(req, parts);
     if (what == "info" && parts.size() == 3) {
       if (!only(http::methods::GET)) return;
       http::http_response resp(http::status_codes::OK);
@@ -169,6 +171,57 @@ class AdminServer::Impl {
     ReplyError(req, http::status_codes::NotFound, "no such namespace resource");
   }
 
+  // UDF modules: GET /v1/udf, GET|PUT|DELETE /v1/udf/{file} (PUT body = the Lua source).
+  void Udf(http::http_request& req, const std::vector<std::string>& parts) {
+    if (!modules_)
+      return ReplyError(req, http::status_codes::ServiceUnavailable, "UDFs are not enabled");
+    const auto& method = req.method();
+    if (parts.size() == 2) {
+      if (method != http::methods::GET)
+        return ReplyError(req, http::status_codes::MethodNotAllowed, "GET only");
+      json all = json::array();
+      for (const udf::Module& m : modules_->List()) {
+        all.push_back(
+            {{"filename", m.filename}, {"name", m.name}, {"hash", m.hash}, {"type", "LUA"}});
+      }
+      return Reply(req, http::status_codes::OK, all);
+    }
+    if (parts.size() != 3)
+      return ReplyError(req, http::status_codes::NotFound, "no such UDF resource");
+    const std::string& file = parts[2];
+    if (method == http::methods::GET) {
+      auto m = modules_->Get(file);
+      if (!m)
+        return ReplyError(req, http::status_codes::NotFound,
+                          absl::StrCat("module ", file, " not found"));
+      return Reply(
+          req, http::status_codes::OK,
+          {{"filename", m->filename}, {"hash", m->hash}, {"type", "LUA"}, {"source", m->source}});
+    }
+    if (method == http::methods::PUT) {
+      std::string source = req.extract_string().get();
+      udf::CompileError error;
+      absl::Status s = modules_->Put(file, source, &error);
+      if (base::ResultCodeOf(s) == base::ResultCode::kUdfError) {
+        return Reply(req, http::status_codes::BadRequest,
+                     {{"error", "compile_error"},
+                      {"file", error.file},
+                      {"line", error.line},
+                      {"message", error.message}});
+      }
+      if (!s.ok()) return ReplyError(req, http::status_codes::BadRequest, base::Std(s.message()));
+      return Reply(req, http::status_codes::OK,
+                   {{"filename", file}, {"hash", modules_->Get(file)->hash}});
+    }
+    if (method == http::methods::DEL) {
+      if (absl::Status s = modules_->Remove(file); !s.ok()) {
+        return ReplyError(req, http::status_codes::InternalError, base::Std(s.message()));
+      }
+      return Reply(req, http::status_codes::OK, {{"removed", file}});
+    }
+    ReplyError(req, http::status_codes::MethodNotAllowed, "GET, PUT or DELETE");
+  }
+
   // {"default_ttl": 60, "sets": {"demo": {"default_ttl": 10}}}. Every value is checked on a
   // copy first, so a bad value changes nothing.
   void ApplyPolicy(const http::http_request& req, ns::Namespace& n, const json& patch) {
@@ -199,11 +252,13 @@ class AdminServer::Impl {
   txn::Engine& engine_;
   InfoCommands& info_;
   NodeIdentity node_;
+  udf::ModuleRegistry* modules_;
   std::unique_ptr<http::experimental::listener::http_listener> listener_;
 };
 
-AdminServer::AdminServer(txn::Engine& engine, InfoCommands& info, NodeIdentity node)
-    : impl_(std::make_unique<Impl>(*this, engine, info, std::move(node))) {}
+AdminServer::AdminServer(txn::Engine& engine, InfoCommands& info, NodeIdentity node,
+                         udf::ModuleRegistry* modules)
+    : impl_(std::make_unique<Impl>(*this, engine, info, std::move(node), modules)) {}
 
 AdminServer::~AdminServer() { Stop(); }
 

@@ -14,7 +14,9 @@ namespace tern::api {
 
 class AdminServer {
  public:
-  AdminServer(txn::Engine& engine, InfoCommands& info, NodeIdentity node);
+  // Without `modules`, the /v1/udf routes answer 503.
+  AdminServer(txn::Engine& engine, InfoCommands& info, NodeIdentity node,
+              udf::ModuleRegistry* modules = nullptr);
   ~AdminServer();
 
   absl::Status Start(const std::string& address, uint16_t port);

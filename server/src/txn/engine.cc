@@ -578,6 +578,53 @@ absl::Status Engine::ScanPartition(const ScanOptions& opts, uint32_t partition,
   return absl::OkStatus();
 }
 
+absl::Status Engine::Aggregate(const ScanOptions& opts, std::string_view module,
+                               std::string_view function, std::span<const record::Value> args,
+                               absl::FunctionRef<void(record::Value)> emit) {
+  if (!udf_) return MakeError(ResultCode::kUnsupportedFeature, "this node runs no UDFs");
+  if (!catalog_.Find(opts.ns)) {
+    return MakeError(ResultCode::kNamespaceNotFound,
+                     absl::StrCat("namespace '", opts.ns, "' not found"));
+  }
+  // Records are fed one partition at a time: a partition's snapshot is copied, then handed
+  // to the pipeline record by record.
+  struct Item {
+    ScannedRecord meta;
+    record::Record rec;
+  };
+  std::vector<Item> buffer;
+  size_t pos = 0;
+  uint32_t next_partition = 0;
+  absl::Status scan_error;
+  auto next = [&](udf::RecordContext& ctx) {
+    while (pos == buffer.size()) {
+      if (next_partition == base::kPartitionCount) return false;
+      buffer.clear();
+      pos = 0;
+      absl::Status s =
+          ScanPartition(opts, next_partition++, std::nullopt, [&](const ScannedRecord& r) {
+            buffer.push_back(Item{r, *r.record});
+            return true;
+          });
+      if (!s.ok()) {
+        scan_error = s;
+        return false;
+      }
+    }
+    Item& item = buffer[pos++];
+    ctx.exists = true;
+    ctx.record = std::move(item.rec);
+    ctx.generation = item.meta.meta.generation;
+    ctx.void_time = item.meta.meta.void_time;
+    ctx.last_update_ms = item.meta.meta.last_update_ms;
+    ctx.set_name = item.meta.set;
+    ctx.digest = item.meta.digest;
+    return true;
+  };
+  absl::Status s = udf_->Aggregate(module, function, args, next, emit);
+  return scan_error.ok() ? s : scan_error;
+}
+
 absl::Status Engine::Truncate(std::string_view ns_name, std::string_view set, int64_t before_ms) {
   ns::Namespace* ns = catalog_.Find(ns_name);
   if (!ns)

@@ -62,6 +62,12 @@ class Engine {
                              const std::optional<base::Digest>& after,
                              absl::FunctionRef<bool(const ScannedRecord&)> fn);
 
+  // Runs a stream UDF (aggregation) over the live records of a namespace or set on this node;
+  // each value the pipeline yields goes to `emit`. kUdfError carries a pipeline failure.
+  absl::Status Aggregate(const ScanOptions& opts, std::string_view module,
+                         std::string_view function, std::span<const record::Value> args,
+                         absl::FunctionRef<void(record::Value)> emit);
+
   // Truncates a set (or the whole namespace when `set` is empty); `before_ms` 0 = now.
   absl::Status Truncate(std::string_view ns, std::string_view set, int64_t before_ms);
 

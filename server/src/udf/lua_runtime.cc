@@ -28,6 +28,53 @@ constexpr const char* kBytesMeta = "tern.bytes";
 constexpr const char* kListMeta = "tern.list";
 constexpr const char* kMapMeta = "tern.map";
 constexpr const char* kModulesKey = "tern.modules";
+constexpr const char* kStreamNewKey = "tern.stream_new";
+constexpr const char* kStreamRunKey = "tern.stream_run";
+
+// Stream UDFs: `stream : map(f) : filter(f) : aggregate(init, f) : reduce(f)` only records
+// the stages; run() then pulls records from `src` through them and passes each output to
+// `emit`. aggregate and reduce consume their whole input and yield one value (the client
+// runs the final reduce over every node's values).
+constexpr const char* kStreamPrelude = R"lua(
+local Stream = {}
+Stream.__index = Stream
+local function add(s, op) s.ops[#s.ops + 1] = op return s end
+function Stream:map(f) return add(self, {'map', f}) end
+function Stream:filter(f) return add(self, {'filter', f}) end
+function Stream:aggregate(init, f) return add(self, {'aggregate', f, init}) end
+function Stream:reduce(f) return add(self, {'reduce', f}) end
+local function new() return setmetatable({ops = {}}, Stream) end
+local function run(s, src, emit)
+  if getmetatable(s) ~= Stream then error('a stream UDF must return the stream') end
+  local out = src
+  for _, op in ipairs(s.ops) do
+    local prev, kind, f = out, op[1], op[2]
+    if kind == 'map' then
+      out = function() local v = prev() if v == nil then return nil end return f(v) end
+    elseif kind == 'filter' then
+      out = function()
+        while true do
+          local v = prev()
+          if v == nil then return nil end
+          if f(v) then return v end
+        end
+      end
+    else
+      local done, acc = false, op[3]
+      out = function()
+        if done then return nil end
+        done = true
+        for v in prev do
+          if kind == 'aggregate' then acc = f(acc, v) elseif acc == nil then acc = v else acc = f(acc, v) end
+        end
+        return acc
+      end
+    end
+  end
+  for v in out do emit(v) end
+end
+return new, run
+)lua";
 
 }  // namespace
 
@@ -653,6 +700,15 @@ std::unique_ptr<LuaRuntime::State> LuaRuntime::Acquire() {
                {"require", Require}});
   lua_pop(L, 1);  // the global table
 
+  if (luaL_loadbufferx(L, kStreamPrelude, std::strlen(kStreamPrelude), "stream", "t") != LUA_OK ||
+      lua_pcall(L, 0, 2, 0) != LUA_OK) {
+    base::Logger("udf")->error("stream prelude: {}", lua_tostring(L, -1));
+    lua_pop(L, 1);
+  } else {
+    lua_setfield(L, LUA_REGISTRYINDEX, kStreamRunKey);
+    lua_setfield(L, LUA_REGISTRYINDEX, kStreamNewKey);
+  }
+
   // Every module in its own environment, whose misses fall through to the sandbox globals.
   lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, kModulesKey);
@@ -688,6 +744,111 @@ void LuaRuntime::Release(std::unique_ptr<State> s) {
   if (idle_.size() < 64) idle_.push_back(std::move(s));
 }
 
+namespace {
+
+// Pushes module.function; an error message when either is missing.
+std::optional<std::string> PushFunction(lua_State* L, std::string_view module,
+                                        std::string_view function) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kModulesKey);
+  lua_getfield(L, -1, std::string(module).c_str());
+  if (!lua_istable(L, -1)) return absl::StrCat("module '", base::Absl(module), "' not found");
+  lua_getfield(L, -1, std::string(function).c_str());
+  if (!lua_isfunction(L, -1)) {
+    return absl::StrCat("function '", base::Absl(function), "' not found in module '",
+                        base::Absl(module), "'");
+  }
+  return std::nullopt;
+}
+
+// Pushes the arguments, protected (converting one can raise a Lua error); false on error,
+// with the message on the stack.
+bool PushArgs(lua_State* L, std::span<const Value> args) {
+  for (const Value& a : args) {
+    lua_pushcfunction(L, [](lua_State* L) {
+      PushValue(L, *static_cast<const Value*>(lua_touserdata(L, 1)), 0);
+      return 1;
+    });
+    lua_pushlightuserdata(L, const_cast<Value*>(&a));
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) return false;
+  }
+  return true;
+}
+
+struct StreamSource {
+  absl::FunctionRef<bool(RecordContext&)> next;
+  RecordContext ctx;
+  Budget* budget;
+  uint64_t per_record;
+};
+
+struct StreamSink {
+  absl::FunctionRef<void(Value)> emit;
+};
+
+}  // namespace
+
+absl::Status LuaRuntime::Aggregate(std::string_view module, std::string_view function,
+                                   std::span<const Value> args,
+                                   absl::FunctionRef<bool(RecordContext&)> next,
+                                   absl::FunctionRef<void(Value)> emit) {
+  std::unique_ptr<State> s = Acquire();
+  lua_State* L = s->L;
+  const int top = lua_gettop(L);
+  auto done = [&](absl::Status st) {
+    lua_sethook(L, nullptr, 0, 0);
+    lua_settop(L, top);
+    Release(std::move(s));
+    return st;
+  };
+  auto fail = [&](std::string message) { return done(MakeError(ResultCode::kUdfError, message)); };
+  lua_getfield(L, LUA_REGISTRYINDEX, kStreamRunKey);
+  const int run = lua_gettop(L);
+  if (auto missing = PushFunction(L, module, function)) return fail(*missing);
+  lua_getfield(L, LUA_REGISTRYINDEX, kStreamNewKey);
+  lua_call(L, 0, 1);  // the stream the function builds on
+  if (!PushArgs(L, args)) return fail(lua_tostring(L, -1));
+  Budget* budget = &s->budget;
+  const uint64_t per_call = limits_.instructions / kHookEvery + 1;
+  budget->left = per_call;
+  lua_sethook(L, BudgetHook, LUA_MASKCOUNT, kHookEvery);
+  if (lua_pcall(L, 1 + static_cast<int>(args.size()), 1, 0) != LUA_OK)
+    return fail(lua_tostring(L, -1));
+  // run(stream, src, emit): every record pulled refills the budget, so the limit is per record.
+  lua_pushvalue(L, run);
+  lua_insert(L, -2);
+  StreamSource source{next, {}, budget, per_call};
+  lua_pushlightuserdata(L, &source);
+  lua_pushcclosure(
+      L,
+      [](lua_State* L) {
+        auto* src = static_cast<StreamSource*>(lua_touserdata(L, lua_upvalueindex(1)));
+        src->ctx = RecordContext{};
+        if (!src->next(src->ctx)) return 0;
+        src->budget->left = src->per_record;
+        auto** box = static_cast<RecordContext**>(lua_newuserdatauv(L, sizeof(RecordContext*), 0));
+        *box = &src->ctx;
+        luaL_setmetatable(L, kRecordMeta);
+        return 1;
+      },
+      1);
+  StreamSink sink{emit};
+  lua_pushlightuserdata(L, &sink);
+  lua_pushcclosure(
+      L,
+      [](lua_State* L) {
+        auto* sink = static_cast<StreamSink*>(lua_touserdata(L, lua_upvalueindex(1)));
+        auto v = ToValue(L, 1, 0);
+        if (!v.ok()) luaL_error(L, "%s", std::string(v.status().message()).c_str());
+        sink->emit(std::move(*v));
+        return 0;
+      },
+      1);
+  if (lua_pcall(L, 3, 0, 0) != LUA_OK) {
+    return fail(lua_isstring(L, -1) ? lua_tostring(L, -1) : "stream UDF failed");
+  }
+  return done(absl::OkStatus());
+}
+
 absl::StatusOr<Value> LuaRuntime::CallRecordUdf(std::string_view module, std::string_view function,
                                                 std::span<const Value> args, RecordContext& ctx) {
   std::unique_ptr<State> s = Acquire();
@@ -698,26 +859,11 @@ absl::StatusOr<Value> LuaRuntime::CallRecordUdf(std::string_view module, std::st
     Release(std::move(s));
     return MakeError(ResultCode::kUdfError, message);
   };
-  lua_getfield(L, LUA_REGISTRYINDEX, kModulesKey);
-  lua_getfield(L, -1, std::string(module).c_str());
-  if (!lua_istable(L, -1)) return fail(absl::StrCat("module '", base::Absl(module), "' not found"));
-  lua_getfield(L, -1, std::string(function).c_str());
-  if (!lua_isfunction(L, -1)) {
-    return fail(absl::StrCat("function '", base::Absl(function), "' not found in module '",
-                             base::Absl(module), "'"));
-  }
+  if (auto missing = PushFunction(L, module, function)) return fail(*missing);
   auto** box = static_cast<RecordContext**>(lua_newuserdatauv(L, sizeof(RecordContext*), 0));
   *box = &ctx;
   luaL_setmetatable(L, kRecordMeta);
-  for (const Value& a : args) {
-    // Converting an argument can raise a Lua error (depth): do it protected.
-    lua_pushcfunction(L, [](lua_State* L) {
-      PushValue(L, *static_cast<const Value*>(lua_touserdata(L, 1)), 0);
-      return 1;
-    });
-    lua_pushlightuserdata(L, const_cast<Value*>(&a));
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) return fail(lua_tostring(L, -1));
-  }
+  if (!PushArgs(L, args)) return fail(lua_tostring(L, -1));
   auto* budget = *static_cast<Budget**>(lua_getextraspace(L));
   budget->left = limits_.instructions / kHookEvery + 1;
   lua_sethook(L, BudgetHook, LUA_MASKCOUNT, kHookEvery);

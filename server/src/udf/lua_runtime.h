@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "base/digest.h"
 #include "record/record.h"
@@ -52,6 +53,14 @@ class LuaRuntime {
   absl::StatusOr<record::Value> CallRecordUdf(std::string_view module, std::string_view function,
                                               std::span<const record::Value> args,
                                               RecordContext& ctx);
+
+  // Runs a stream UDF, module.function(stream, args...), over the records `next` fills in
+  // one by one (false = no more; the UDF sees them read-only), passing each value the
+  // pipeline yields to `emit`. The instruction budget applies per record.
+  absl::Status Aggregate(std::string_view module, std::string_view function,
+                         std::span<const record::Value> args,
+                         absl::FunctionRef<bool(RecordContext&)> next,
+                         absl::FunctionRef<void(record::Value)> emit);
 
  private:
   struct State;

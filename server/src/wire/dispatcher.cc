@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/logging.h"
 #include "base/result_code.h"
+#include "record/collection.h"
 #include "wire/message.h"
 #include "wire/particle.h"
 #include "wire/proto.h"
@@ -438,6 +439,34 @@ void Dispatcher::HandleBackgroundScan(const ParsedMsg& msg, std::string* out) {
   AppendStatusFrame(ResultCode::kOk, info3::kLast, out);
 }
 
+// Aggregation: the stream UDF runs over this node's records; each value it yields is a msg
+// with one SUCCESS bin, a failure a msg with a FAILURE bin; LAST ends the stream. (The
+// client runs the final reduce over every node's values.)
+void Dispatcher::HandleAggregate(const ParsedMsg& msg, std::string* out) {
+  txn::ScanOptions opts;
+  opts.ns = std::string(msg.Field(kFieldNamespace));
+  opts.set = std::string(msg.Field(kFieldSet));
+  auto args = record::DecodeList(msg.Has(kFieldUdfArgs) ? msg.Field(kFieldUdfArgs) : "\x90");
+  if (!args.ok()) return AppendStatusFrame(ResultCode::kParameterError, info3::kLast, out);
+  const size_t frame_at = out->size();
+  AppendProtoHeader(MessageType::kMessage, 0, out);
+  auto emit_bin = [&](record::Bin bin) {
+    MsgHeader h;
+    h.n_ops = 1;
+    AppendHeader(h, out);
+    AppendBinOp(1, bin, out);
+  };
+  absl::Status s = engine_.Aggregate(opts, msg.Field(kFieldUdfPackage),
+                                     msg.Field(kFieldUdfFunction), *args, [&](record::Value v) {
+                                       emit_bin(record::Bin{"SUCCESS", std::move(v)});
+                                     });
+  if (!s.ok() && base::ResultCodeOf(s) == ResultCode::kUdfError) {
+    emit_bin(record::Bin{"FAILURE", record::Value::String(std::string(s.message()))});
+  }
+  AppendStatusMsg(s.ok() ? ResultCode::kOk : base::ResultCodeOf(s), info3::kLast, 0, out);
+  PatchProtoSize(out, frame_at, MessageType::kMessage);
+}
+
 std::unique_ptr<StreamJob> Dispatcher::HandleScan(const ParsedMsg& msg, std::string* out) {
   auto fail = [&](ResultCode code) {
     AppendStatusFrame(code, info3::kLast, out);
@@ -452,7 +481,13 @@ std::unique_ptr<StreamJob> Dispatcher::HandleScan(const ParsedMsg& msg, std::str
     HandleBackgroundScan(msg, out);
     return nullptr;
   }
-  if (msg.Has(kFieldUdfOp) || msg.Has(kFieldFilter)) return fail(ResultCode::kUnsupportedFeature);
+  if (msg.Has(kFieldFilter)) return fail(ResultCode::kUnsupportedFeature);
+  if (msg.Has(kFieldUdfOp)) {
+    if (msg.Field(kFieldUdfOp) != std::string_view("\x01", 1))
+      return fail(ResultCode::kParameterError);
+    HandleAggregate(msg, out);
+    return nullptr;
+  }
 
   txn::ScanOptions opts;
   opts.ns = std::string(msg.Field(kFieldNamespace));

@@ -49,6 +49,7 @@ class Dispatcher {
   void HandleBatch(const ParsedMsg& msg, std::string* out);
   std::unique_ptr<StreamJob> HandleScan(const ParsedMsg& msg, std::string* out);
   void HandleBackgroundScan(const ParsedMsg& msg, std::string* out);
+  void HandleAggregate(const ParsedMsg& msg, std::string* out);
 
   txn::Engine& engine_;
   api::InfoCommands& info_;

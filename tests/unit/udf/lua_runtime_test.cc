@@ -98,6 +98,57 @@ TEST_F(LuaRuntimeTest, RecordApiReadsWritesAndDecides) {
   EXPECT_EQ(ctx.action, RecordContext::Action::kRemove);
 }
 
+TEST_F(LuaRuntimeTest, StreamUdfsMapFilterAggregateAndReduce) {
+  Register("agg.lua", R"(
+    function count(stream)
+      return stream : map(function(rec) return 1 end) : reduce(function(a, b) return a + b end)
+    end
+    function even(stream)
+      return stream : filter(function(rec) return rec.value % 2 == 0 end)
+                    : map(function(rec) return rec.value end)
+    end
+    function histogram(stream, bucket)
+      local function add(acc, rec)
+        local k = rec.value // bucket
+        acc[k] = (acc[k] or 0) + 1
+        return acc
+      end
+      return stream : aggregate(map(), add)
+    end
+    function broken(stream) return 42 end
+  )");
+  auto run = [&](const char* fn, std::vector<Value> args, std::vector<Value>* out) {
+    int64_t i = 0;
+    return runtime_->Aggregate(
+        "agg", fn, args,
+        [&](RecordContext& ctx) {
+          if (i == 10) return false;
+          ctx.exists = true;
+          ctx.record.Set("value", Value::Integer(i++));
+          return true;
+        },
+        [&](Value v) { out->push_back(std::move(v)); });
+  };
+  std::vector<Value> out;
+  ASSERT_TRUE(run("count", {}, &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], Value::Integer(10));
+  out.clear();
+  ASSERT_TRUE(run("even", {}, &out).ok());
+  EXPECT_EQ(out, (std::vector<Value>{Value::Integer(0), Value::Integer(2), Value::Integer(4),
+                                     Value::Integer(6), Value::Integer(8)}));
+  out.clear();
+  ASSERT_TRUE(run("histogram", {Value::Integer(5)}, &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  auto buckets = record::DecodeMap(out[0].bytes());
+  ASSERT_TRUE(buckets.ok());
+  EXPECT_EQ(buckets->size(), 2u);  // {0: 5, 1: 5}
+  out.clear();
+  absl::Status s = run("broken", {}, &out);
+  EXPECT_EQ(base::ResultCodeOf(s), base::ResultCode::kUdfError);
+  EXPECT_FALSE(run("nope", {}, &out).ok());
+}
+
 TEST_F(LuaRuntimeTest, RunawayLoopsEndAndTheRuntimeStaysUsable) {
   Register("loop.lua", "function spin(rec) while true do end end\nfunction ok(rec) return 7 end");
   RecordContext ctx;
