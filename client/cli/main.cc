@@ -2,11 +2,15 @@
 //   tern info [command ...]          tern get ns set key [bins ...]
 //   tern put ns set key bin=value    tern delete ns set key
 //   tern scan ns [set] [--limit N]   tern bench ...
+//   tern udf register FILE | list | remove NAME | apply ns set key module function [args ...]
 // Tables for people by default, --json for programs. Exit codes: 0 ok, 1 the operation
 // failed (not found, unknown namespace, no connection), 2 bad arguments.
+#include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -160,15 +164,61 @@ int main(int argc, char** argv) {
   scan->add_option("--limit", limit, "at most this many records (0 = all)");
   scan->add_option("--bins", scan_bins, "bins to return (default: all)")->delimiter(',');
 
+  CLI::App* udf = app.add_subcommand("udf", "manage and run Lua UDF modules");
+  udf->require_subcommand(1);
+  udf->fallthrough();
+  std::string udf_file;
+  CLI::App* udf_register = udf->add_subcommand("register", "register (or replace) a module");
+  udf_register->add_option("file", udf_file, "the Lua file; registered under its base name")
+      ->required();
+  udf->add_subcommand("list", "the registered modules");
+  CLI::App* udf_remove = udf->add_subcommand("remove", "remove a module");
+  udf_remove->add_option("name", udf_file, "module file name (mod.lua, or mod)")->required();
+  std::string udf_module, udf_function;
+  CLI::App* udf_apply = udf->add_subcommand("apply", "run a record UDF on one record");
+  udf_apply->add_option("ns", ns, "namespace")->required();
+  udf_apply->add_option("set", set, "set")->required();
+  udf_apply->add_option("key", key, "user key")->required();
+  udf_apply->add_option("module", udf_module, "module name (mod)")->required();
+  udf_apply->add_option("function", udf_function, "function name")->required();
+  // The UDF arguments are the words left over after `function` (see below).
+
   tern::bench::Options bench_opts;
   CLI::App* bench = app.add_subcommand("bench", "YCSB-style closed-loop benchmark");
   tern::bench::AddOptions(bench, &bench_opts);
 
+  // Left-over words reach the top level (fallthrough) and are kept there, in order: they are
+  // udf apply's arguments, an error for every other command. Not a vector option: CLI11 would
+  // split an argument like [1,2] into two. Set last, so that no subcommand inherits it.
+  app.allow_extras();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
     return Usage(e.what());
+  }
+
+  const std::vector<std::string> extras = app.remaining();
+  if (!udf_apply->parsed() && !extras.empty()) {
+    std::string words;
+    for (const auto& e : extras) words += (words.empty() ? "" : " ") + e;
+    return Usage("unexpected arguments: " + words);
+  }
+  // udf apply's key and arguments are checked before connecting.
+  std::optional<tern::Key> udf_key;
+  std::vector<tern::Value> udf_args;
+  if (udf_apply->parsed()) {
+    auto k = MakeKey(g, ns, set, key);
+    if (!k.ok()) return Usage(k.status().message());
+    udf_key = std::move(*k);
+    for (const auto& a : extras) {
+      if (a.size() > 2 && a.starts_with("--") && !std::isdigit(static_cast<unsigned char>(a[2]))) {
+        return Usage("udf apply: unknown option " + a);
+      }
+      auto v = tern::cli::ParseValueArg(a);
+      if (!v.ok()) return Usage(v.status().message());
+      udf_args.push_back(std::move(*v));
+    }
   }
 
   if (bench->parsed()) {
@@ -255,6 +305,64 @@ int main(int argc, char** argv) {
     if (!r.ok()) return Fail(what, r.status());
     if (!*r) return Fail(what, tern::Status(tern::result::kRecordNotFound, "record not found"));
     std::cout << (g.json ? Dump({{"deleted", true}}) : std::string("deleted")) << "\n";
+    return 0;
+  }
+
+  if (udf->parsed()) {
+    if (udf_register->parsed()) {
+      const std::string what = "udf register " + udf_file;
+      auto r = c.RegisterUdfFile(udf_file);
+      if (!r.ok() && r.status().code() == tern::result::kInvalidArgument) {
+        return Usage(what + ": " + r.status().message());
+      }
+      if (!r.ok()) return Fail(what, r.status());
+      const std::string filename = std::filesystem::path(udf_file).filename().string();
+      if (g.json) {
+        std::cout << Dump({{"filename", filename}, {"hash", *r}}) << "\n";
+      } else {
+        std::cout << "registered " << filename << " (hash " << *r << ")\n";
+      }
+      return 0;
+    }
+    if (udf_remove->parsed()) {
+      // "mod" names mod.lua, as apply names it.
+      if (udf_file.find('.') == std::string::npos) udf_file += ".lua";
+      const std::string what = "udf remove " + udf_file;
+      auto r = c.RemoveUdf(udf_file);
+      if (!r.ok()) return Fail(what, r.status());
+      if (!*r) {
+        return Fail(what, tern::Status(tern::result::kUdfError, "module not registered"));
+      }
+      std::cout << (g.json ? Dump({{"removed", udf_file}}) : "removed " + udf_file) << "\n";
+      return 0;
+    }
+    if (udf_apply->parsed()) {
+      tern::WritePolicy p = cfg.write;
+      p.send_key = true;  // as put: a record the UDF creates keeps its key
+      const std::string what =
+          "udf apply " + ns + "/" + set + "/" + key + " " + udf_module + "." + udf_function;
+      auto r = c.ApplyUdf(*udf_key, udf_module, udf_function, udf_args, &p);
+      if (!r.ok()) return Fail(what, r.status());
+      if (g.json) {
+        std::cout << Dump({{"result", tern::cli::ToJson(*r)}}) << "\n";
+      } else {
+        std::cout << tern::cli::Display(*r) << "\n";
+      }
+      return 0;
+    }
+    auto r = c.ListUdfs();
+    if (!r.ok()) return Fail("udf list", r.status());
+    if (g.json) {
+      json all = json::array();
+      for (const auto& m : *r) {
+        all.push_back({{"filename", m.filename}, {"name", m.name}, {"hash", m.hash}});
+      }
+      std::cout << Dump(all) << "\n";
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& m : *r) rows.push_back({m.filename, m.name, m.hash});
+    PrintTable({"filename", "module", "hash"}, rows);
     return 0;
   }
 

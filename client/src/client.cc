@@ -1,4 +1,7 @@
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 #include <utility>
 
@@ -11,6 +14,7 @@ namespace v1 = tern::v1;
 using client_internal::KeyToProto;
 using client_internal::PartitionRouter;
 using client_internal::RecordFromProto;
+using client_internal::ValueFromProto;
 using client_internal::ValueToProto;
 using client_internal::WritePolicyToProto;
 
@@ -422,6 +426,98 @@ Result<std::map<std::string, std::string>> Client::Info(const std::vector<std::s
   Status s = StatusFromGrpc(impl_->Stub(address)->Info(&ctx, req, &resp), ctx);
   if (!s.ok()) return s;
   return std::map<std::string, std::string>(resp.values().begin(), resp.values().end());
+}
+
+Result<Value> Client::ApplyUdf(const Key& key, const std::string& module,
+                               const std::string& function, const std::vector<Value>& args,
+                               const WritePolicy* policy) {
+  const WritePolicy& p = policy ? *policy : impl_->config.write;
+  v1::ApplyUdfRequest req;
+  KeyToProto(key, req.mutable_key());
+  req.set_module(module);
+  req.set_function(function);
+  for (const Value& a : args) ValueToProto(a, req.add_args());
+  WritePolicyToProto(p, req.mutable_policy());
+  v1::ApplyUdfResponse resp;
+  Status s = impl_->Run(key, p, Replica::kMaster,
+                        [&](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx) {
+                          resp.Clear();
+                          return stub->ApplyUdf(ctx, req, &resp);
+                        });
+  if (!s.ok()) return s;
+  return ValueFromProto(resp.result());
+}
+
+namespace {
+
+// The gRPC addresses of every node of the map.
+Result<std::vector<std::string>> AllNodes(const Client& c) {
+  std::vector<std::string> out;
+  for (const NodeInfo& n : c.Nodes()) out.push_back(n.grpc_address);
+  if (out.empty()) return Status(result::kNoNode, "no node known");
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> Client::RegisterUdf(const std::string& filename, const std::string& source) {
+  auto nodes = AllNodes(*this);
+  if (!nodes.ok()) return nodes.status();
+  v1::RegisterUdfRequest req;
+  req.set_filename(filename);
+  req.set_source(source);
+  std::string hash;
+  for (const std::string& address : *nodes) {
+    v1::RegisterUdfResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + impl_->config.write.timeout);
+    Status s = StatusFromGrpc(impl_->Stub(address)->RegisterUdf(&ctx, req, &resp), ctx);
+    if (!s.ok()) return s;
+    hash = resp.hash();
+  }
+  return hash;
+}
+
+Result<std::string> Client::RegisterUdfFile(const std::string& path) {
+  std::error_code ec;
+  std::ifstream f(path, std::ios::binary);
+  if (!std::filesystem::is_regular_file(path, ec) || !f) {
+    return Status(result::kInvalidArgument, "cannot read " + path);
+  }
+  std::stringstream source;
+  source << f.rdbuf();
+  return RegisterUdf(std::filesystem::path(path).filename().string(), source.str());
+}
+
+Result<std::vector<UdfModule>> Client::ListUdfs() {
+  auto nodes = AllNodes(*this);
+  if (!nodes.ok()) return nodes.status();
+  v1::ListUdfsResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + impl_->config.read.timeout);
+  Status s = StatusFromGrpc(
+      impl_->Stub(nodes->front())->ListUdfs(&ctx, v1::ListUdfsRequest(), &resp), ctx);
+  if (!s.ok()) return s;
+  std::vector<UdfModule> out;
+  for (const v1::UdfModule& m : resp.modules()) out.push_back({m.filename(), m.name(), m.hash()});
+  return out;
+}
+
+Result<bool> Client::RemoveUdf(const std::string& filename) {
+  auto nodes = AllNodes(*this);
+  if (!nodes.ok()) return nodes.status();
+  v1::RemoveUdfRequest req;
+  req.set_filename(filename);
+  bool existed = false;
+  for (const std::string& address : *nodes) {
+    v1::RemoveUdfResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + impl_->config.write.timeout);
+    Status s = StatusFromGrpc(impl_->Stub(address)->RemoveUdf(&ctx, req, &resp), ctx);
+    if (!s.ok()) return s;
+    existed |= resp.existed();
+  }
+  return existed;
 }
 
 std::vector<NodeInfo> Client::Nodes() const {

@@ -220,6 +220,106 @@ TEST_F(CliTest, ScanTableJsonAndLimit) {
   EXPECT_EQ(Lines(lim.out), 2u);
 }
 
+TEST_F(CliTest, UdfRegisterApplyListRemove) {
+  const auto lua = *dir_ / "counter.lua";
+  std::ofstream(lua) << R"(function bump(rec, bin, by)
+  rec[bin] = (rec[bin] or 0) + by
+  if aerospike:exists(rec) then aerospike:update(rec) else aerospike:create(rec) end
+  return rec[bin]
+end
+function echo(rec, ...) return {...} end
+function fail(rec) error('boom') end
+)";
+  CliRun reg = Tern({"udf", "register", lua.string()});
+  ASSERT_EQ(reg.code, 0) << reg.err;
+  EXPECT_EQ(reg.out.rfind("registered counter.lua (hash ", 0), 0u) << reg.out;
+
+  CliRun list = Tern({"udf", "list"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_NE(list.out.find("filename"), std::string::npos) << list.out;  // table header
+  EXPECT_NE(list.out.find("counter.lua  counter"), std::string::npos) << list.out;
+  CliRun list_js = Tern({"--json", "udf", "list"});
+  ASSERT_EQ(list_js.code, 0);
+  json modules = json::parse(list_js.out);
+  ASSERT_EQ(modules.size(), 1u);
+  EXPECT_EQ(modules[0]["filename"], "counter.lua");
+  EXPECT_EQ(modules[0]["name"], "counter");
+  EXPECT_EQ(modules[0]["hash"].get<std::string>().size(), 40u);
+
+  CliRun apply = Tern({"udf", "apply", "test", "udf", "k1", "counter", "bump", "n", "5"});
+  ASSERT_EQ(apply.code, 0) << apply.err;
+  EXPECT_EQ(apply.out, "5\n");
+  CliRun apply_js =
+      Tern({"udf", "apply", "test", "udf", "k1", "counter", "bump", "n", "-2", "--json"});
+  ASSERT_EQ(apply_js.code, 0) << apply_js.err;
+  EXPECT_EQ(json::parse(apply_js.out), json::parse(R"({"result":3})"));
+  CliRun get = Tern({"--json", "get", "test", "udf", "k1"});
+  ASSERT_EQ(get.code, 0) << get.err;
+  EXPECT_EQ(json::parse(get.out)["bins"]["n"], 3);
+  EXPECT_EQ(json::parse(get.out)["key"]["key"], "k1");  // stored with the record
+
+  // Arguments parse as put's bin values do; words that name commands are arguments too.
+  CliRun echo = Tern({"--json", "udf", "apply", "test", "udf", "k1", "counter", "echo", "7", "2.5",
+                      "true", "word", "[1,\"a\"]", "{\"m\":1}", "-3", "info"});
+  ASSERT_EQ(echo.code, 0) << echo.err;
+  EXPECT_EQ(json::parse(echo.out)["result"],
+            json::parse(R"([7,2.5,true,"word",[1,"a"],{"m":1},-3,"info"])"));
+  CliRun table = Tern({"udf", "apply", "test", "udf", "k1", "counter", "echo", "x"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_EQ(table.out, "[\"x\"]\n");
+
+  CliRun fail = Tern({"udf", "apply", "test", "udf", "k1", "counter", "fail"});
+  EXPECT_EQ(fail.code, 1);
+  EXPECT_EQ(Lines(fail.err), 1u) << fail.err;
+  EXPECT_EQ(fail.err.rfind("tern: udf apply test/udf/k1 counter.fail: ", 0), 0u) << fail.err;
+  EXPECT_NE(fail.err.find("boom"), std::string::npos) << fail.err;
+  EXPECT_NE(fail.err.find("(result code 100)"), std::string::npos) << fail.err;
+
+  const auto bad = *dir_ / "bad.lua";
+  std::ofstream(bad) << "function (\n";
+  CliRun bad_reg = Tern({"udf", "register", bad.string()});
+  EXPECT_EQ(bad_reg.code, 1);
+  EXPECT_EQ(Lines(bad_reg.err), 1u) << bad_reg.err;
+  EXPECT_NE(bad_reg.err.find("compile error: bad.lua:1: "), std::string::npos) << bad_reg.err;
+  EXPECT_NE(bad_reg.err.find("(result code 100)"), std::string::npos) << bad_reg.err;
+
+  CliRun rm = Tern({"udf", "remove", "counter"});
+  ASSERT_EQ(rm.code, 0) << rm.err;
+  EXPECT_EQ(rm.out, "removed counter.lua\n");
+  CliRun rm_again = Tern({"udf", "remove", "counter.lua"});
+  EXPECT_EQ(rm_again.code, 1);
+  EXPECT_EQ(rm_again.err,
+            "tern: udf remove counter.lua: module not registered (result code 100)\n");
+  CliRun empty = Tern({"--json", "udf", "list"});
+  ASSERT_EQ(empty.code, 0);
+  EXPECT_EQ(json::parse(empty.out), json::array());
+  CliRun gone = Tern({"udf", "apply", "test", "udf", "k1", "counter", "bump", "n", "1"});
+  EXPECT_EQ(gone.code, 1);
+  EXPECT_NE(gone.err.find("(result code 100)"), std::string::npos) << gone.err;
+}
+
+TEST_F(CliTest, UdfBadArgumentsExitTwo) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"udf"},
+           {"udf", "bogus"},
+           {"udf", "register"},
+           {"udf", "register", "/nonexistent/x.lua"},
+           {"udf", "remove"},
+           {"udf", "apply", "test", "udf", "k1", "counter"},
+           {"udf", "apply", "test", "udf", "k1", "counter", "bump", "[1,"},
+           {"-i", "udf", "apply", "test", "udf", "k1", "counter", "bump"},
+           {"udf", "apply", "test", "udf", "k1", "counter", "bump", "--bogus"},
+           {"delete", "test", "demo", "k", "extra"},
+       }) {
+    CliRun r = Tern(args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    EXPECT_EQ(r.code, 2) << joined << r.err;
+    EXPECT_EQ(Lines(r.err), 1u) << joined << r.err;
+    EXPECT_EQ(r.err.rfind("tern: ", 0), 0u) << r.err;
+  }
+}
+
 TEST_F(CliTest, BenchPrintsFigures) {
   CliRun b = Tern({"bench", "--duration", "1", "--keys", "200", "--concurrency", "4", "--json"});
   ASSERT_EQ(b.code, 0) << b.err;

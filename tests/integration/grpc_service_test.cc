@@ -374,13 +374,147 @@ TEST_F(GrpcServiceTest, InfoAndPartitionMap) {
   EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::CANCELLED);
 }
 
-TEST_F(GrpcServiceTest, NotYetImplementedCallsSaySo) {
+// ---- UDFs -----------------------------------------------------------------------------------
+
+constexpr char kCounterLua[] = R"(-- counter.lua
+function bump(rec, bin, by)
+  rec[bin] = (rec[bin] or 0) + by
+  if aerospike:exists(rec) then aerospike:update(rec) else aerospike:create(rec) end
+  return rec[bin]
+end
+
+function echo(rec, x)
+  return x
+end
+
+function fail(rec)
+  rec['n'] = -1
+  aerospike:update(rec)
+  error('boom')
+end
+)";
+
+uint32_t DetailCodeOf(const grpc::Status& s) {
+  v1::ErrorDetail d;
+  return d.ParseFromString(s.error_details()) ? d.result_code() : 0;
+}
+
+TEST_F(GrpcServiceTest, UdfRegisterApplyListRemove) {
+  v1::RegisterUdfRequest reg;
+  reg.set_filename("counter.lua");
+  reg.set_source(kCounterLua);
+  v1::RegisterUdfResponse rr;
   grpc::ClientContext c1;
+  ASSERT_TRUE(Stub()->RegisterUdf(&c1, reg, &rr).ok());
+  const std::string hash = rr.hash();
+  EXPECT_EQ(hash.size(), 40u);
+
+  auto apply = [&](const std::string& fn, std::vector<v1::Value> args, v1::ApplyUdfResponse* out,
+                   grpc::ClientContext* ctx, const std::string& module = "counter") {
+    v1::ApplyUdfRequest req;
+    *req.mutable_key() = StringKey("test", "udf", "k1");
+    req.set_module(module);
+    req.set_function(fn);
+    for (auto& a : args) *req.add_args() = std::move(a);
+    return Stub()->ApplyUdf(ctx, req, out);
+  };
+  v1::Value bin, by;
+  bin.set_string_value("n");
+  by.set_int_value(5);
   v1::ApplyUdfResponse ar;
-  v1::ApplyUdfRequest ur;
-  *ur.mutable_key() = StringKey("test", "demo", "k");
-  EXPECT_EQ(Stub()->ApplyUdf(&c1, ur, &ar).error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(ResultCodeOf(c1), "16");
+  grpc::ClientContext c2;
+  grpc::Status s = apply("bump", {bin, by}, &ar, &c2);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(ar.result().int_value(), 5);
+  grpc::ClientContext c3;
+  ASSERT_TRUE(apply("bump", {bin, by}, &ar, &c3).ok());
+  EXPECT_EQ(ar.result().int_value(), 10);
+
+  // The record changed: the same engine path as the wire protocol.
+  v1::GetRequest get;
+  *get.mutable_key() = StringKey("test", "udf", "k1");
+  v1::Record rec;
+  grpc::ClientContext c4;
+  ASSERT_TRUE(Stub()->Get(&c4, get, &rec).ok());
+  EXPECT_EQ(rec.generation(), 2u);
+  ASSERT_EQ(rec.bins_size(), 1);
+  EXPECT_EQ(rec.bins(0).value().int_value(), 10);
+
+  // Arguments and results of every kind go through the value conversions.
+  v1::Value list;
+  list.mutable_list_value()->add_items()->set_string_value("a");
+  list.mutable_list_value()->add_items()->set_double_value(1.5);
+  grpc::ClientContext c5;
+  ASSERT_TRUE(apply("echo", {list}, &ar, &c5).ok());
+  EXPECT_EQ(ar.result().list_value().items_size(), 2);
+  EXPECT_EQ(ar.result().list_value().items(0).string_value(), "a");
+  EXPECT_EQ(ar.result().list_value().items(1).double_value(), 1.5);
+  grpc::ClientContext c6;
+  ASSERT_TRUE(apply("echo", {}, &ar, &c6).ok());
+  EXPECT_EQ(ar.result().kind_case(), v1::Value::KIND_NOT_SET);  // nil
+
+  // A Lua error: result code 100 with the message, the record as it was.
+  grpc::ClientContext c7;
+  s = apply("fail", {}, &ar, &c7);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_EQ(ResultCodeOf(c7), "100");
+  EXPECT_EQ(DetailCodeOf(s), 100u);
+  EXPECT_NE(s.error_message().find("boom"), std::string::npos) << s.error_message();
+  grpc::ClientContext c8;
+  ASSERT_TRUE(Stub()->Get(&c8, get, &rec).ok());
+  EXPECT_EQ(rec.bins(0).value().int_value(), 10);
+  EXPECT_EQ(rec.generation(), 2u);
+  grpc::ClientContext c9;
+  s = apply("bump", {bin, by}, &ar, &c9, "nosuchmodule");
+  EXPECT_EQ(ResultCodeOf(c9), "100");
+  grpc::ClientContext c10;
+  s = apply("", {}, &ar, &c10);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ResultCodeOf(c10), "4");
+
+  // A source that does not compile is refused whole.
+  v1::RegisterUdfRequest bad;
+  bad.set_filename("bad.lua");
+  bad.set_source("return 1\nthis is not lua\n");
+  grpc::ClientContext c11;
+  s = Stub()->RegisterUdf(&c11, bad, &rr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ResultCodeOf(c11), "100");
+  EXPECT_EQ(DetailCodeOf(s), 100u);
+  EXPECT_EQ(s.error_message().rfind("compile error: bad.lua:2: ", 0), 0u) << s.error_message();
+  bad.set_filename("noextension");
+  bad.set_source("return 1");
+  grpc::ClientContext c12;
+  s = Stub()->RegisterUdf(&c12, bad, &rr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ResultCodeOf(c12), "4");
+
+  v1::ListUdfsResponse lr;
+  grpc::ClientContext c13;
+  ASSERT_TRUE(Stub()->ListUdfs(&c13, v1::ListUdfsRequest(), &lr).ok());
+  ASSERT_EQ(lr.modules_size(), 1);
+  EXPECT_EQ(lr.modules(0).filename(), "counter.lua");
+  EXPECT_EQ(lr.modules(0).name(), "counter");
+  EXPECT_EQ(lr.modules(0).hash(), hash);
+
+  v1::RemoveUdfRequest rm;
+  rm.set_filename("counter.lua");
+  v1::RemoveUdfResponse rmr;
+  grpc::ClientContext c14;
+  ASSERT_TRUE(Stub()->RemoveUdf(&c14, rm, &rmr).ok());
+  EXPECT_TRUE(rmr.existed());
+  grpc::ClientContext c15;
+  ASSERT_TRUE(Stub()->RemoveUdf(&c15, rm, &rmr).ok());
+  EXPECT_FALSE(rmr.existed());
+  grpc::ClientContext c16;
+  ASSERT_TRUE(Stub()->ListUdfs(&c16, v1::ListUdfsRequest(), &lr).ok());
+  EXPECT_EQ(lr.modules_size(), 0);
+  grpc::ClientContext c17;
+  apply("bump", {bin, by}, &ar, &c17);
+  EXPECT_EQ(ResultCodeOf(c17), "100");
+}
+
+TEST_F(GrpcServiceTest, NotYetImplementedCallsSaySo) {
   grpc::ClientContext c2;
   v1::SqlResponse sr;
   EXPECT_EQ(Stub()->Sql(&c2, v1::SqlRequest(), &sr).error_code(), grpc::StatusCode::UNIMPLEMENTED);
@@ -428,6 +562,44 @@ TEST_F(GrpcServiceTest, ClientSyncCalls) {
   auto info = client->Info({"namespaces"});
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->at("namespaces"), "test;bar");
+}
+
+TEST_F(GrpcServiceTest, ClientUdfCalls) {
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  auto hash = client->RegisterUdf("cl.lua", kCounterLua);
+  ASSERT_TRUE(hash.ok()) << hash.status().ToString();
+  EXPECT_EQ(hash->size(), 40u);
+  Key key("test", "cudf", "k1");
+  auto r = client->ApplyUdf(key, "cl", "bump", {"n", 3});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, Value(3));
+  EXPECT_EQ(*client->Get(key)->Get("n"), Value(3));
+  auto echoed = client->ApplyUdf(key, "cl", "echo", {Map{{{"k", List{{1, 2.5}}}}}});
+  ASSERT_TRUE(echoed.ok());
+  EXPECT_EQ(*echoed, Value(Map{{{"k", List{{1, 2.5}}}}}));
+
+  auto failed = client->ApplyUdf(key, "cl", "fail");
+  EXPECT_EQ(failed.status().code(), result::kUdfError);
+  EXPECT_NE(failed.status().message().find("boom"), std::string::npos);
+  EXPECT_EQ(*client->Get(key)->Get("n"), Value(3));
+
+  auto bad = client->RegisterUdf("clbad.lua", "function (");
+  EXPECT_EQ(bad.status().code(), result::kUdfError);
+  EXPECT_NE(bad.status().message().find("clbad.lua:1:"), std::string::npos)
+      << bad.status().message();
+  EXPECT_EQ(client->RegisterUdfFile("/nonexistent/x.lua").status().code(),
+            result::kInvalidArgument);
+
+  auto list = client->ListUdfs();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].filename, "cl.lua");
+  EXPECT_EQ((*list)[0].name, "cl");
+  EXPECT_EQ((*list)[0].hash, *hash);
+  EXPECT_TRUE(*client->RemoveUdf("cl.lua"));
+  EXPECT_FALSE(*client->RemoveUdf("cl.lua"));
+  EXPECT_TRUE(client->ListUdfs()->empty());
 }
 
 TEST_F(GrpcServiceTest, ClientAsyncCalls) {

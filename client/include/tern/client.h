@@ -35,6 +35,13 @@ struct ClientConfig {
   WritePolicy write;  // defaults for writes
 };
 
+// A registered UDF module (Lua source).
+struct UdfModule {
+  std::string filename;  // "mod.lua"
+  std::string name;      // "mod": what ApplyUdf names
+  std::string hash;      // SHA-1 of the source, hex
+};
+
 // One node as the partition map names it.
 struct NodeInfo {
   std::string name;
@@ -62,6 +69,23 @@ class Client {
   Result<std::vector<BatchRecord>> BatchGet(const std::vector<Key>& keys,
                                             const std::vector<std::string>& bins = {},
                                             const ReadPolicy* policy = nullptr);
+
+  // Runs the record UDF module.function(record, args...) on the key's master and returns
+  // what it returned (null for nil). A failing function is result code 100
+  // (result::kUdfError) with the Lua message.
+  Result<Value> ApplyUdf(const Key& key, const std::string& module, const std::string& function,
+                         const std::vector<Value>& args = {}, const WritePolicy* policy = nullptr);
+
+  // UDF modules. Nodes do not yet share modules with each other, so RegisterUdf and RemoveUdf
+  // go to every node of the map; ListUdfs asks one. RegisterUdf returns the source's hash; a
+  // source that does not compile is result code 100 with "file:line: message".
+  Result<std::string> RegisterUdf(const std::string& filename, const std::string& source);
+  // Reads the file at `path` and registers it under its base name ("dir/mod.lua" → "mod.lua").
+  // An unreadable file is result::kInvalidArgument.
+  Result<std::string> RegisterUdfFile(const std::string& path);
+  Result<std::vector<UdfModule>> ListUdfs();
+  // True when the module was registered (on any node), false when there was none.
+  Result<bool> RemoveUdf(const std::string& filename);
 
   // Streams every record of the scan to `fn` (return false to stop). Partitions are scanned
   // on their master nodes; a broken stream resumes from the last record received. On return

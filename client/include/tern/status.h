@@ -22,6 +22,7 @@ inline constexpr int kPartitionUnavailable = 11;
 inline constexpr int kKeyBusy = 14;
 inline constexpr int kUnsupportedFeature = 16;
 inline constexpr int kNamespaceNotFound = 20;
+inline constexpr int kUdfError = 100;  // a UDF failed, or its module did not compile
 // Client side (as the Aerospike clients number them).
 inline constexpr int kClientError = -1;
 inline constexpr int kInvalidArgument = -2;

@@ -10,8 +10,12 @@
 namespace tern::api {
 
 GrpcServer::GrpcServer(txn::Engine& engine, InfoCommands& info, NodeIdentity node,
-                       uint32_t max_batch_rows)
-    : engine_(engine), info_(info), node_(std::move(node)), max_batch_rows_(max_batch_rows) {}
+                       uint32_t max_batch_rows, udf::ModuleRegistry* modules)
+    : engine_(engine),
+      info_(info),
+      node_(std::move(node)),
+      max_batch_rows_(max_batch_rows),
+      modules_(modules) {}
 
 GrpcServer::~GrpcServer() { Stop(); }
 
@@ -24,8 +28,8 @@ absl::Status GrpcServer::Start(const std::string& address, uint16_t port) {
   // Batches of up to max_batch_rows records: allow large messages both ways.
   builder.SetMaxReceiveMessageSize(128 << 20);
   builder.SetMaxSendMessageSize(128 << 20);
-  service_ =
-      std::make_unique<KvService>(engine_, info_, node_, KvServiceOptions{listen, max_batch_rows_});
+  service_ = std::make_unique<KvService>(engine_, info_, node_,
+                                         KvServiceOptions{listen, max_batch_rows_}, modules_);
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();
   if (!server_ || selected == 0) {

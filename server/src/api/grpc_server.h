@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "api/info_commands.h"
 #include "txn/engine.h"
+#include "udf/module_registry.h"
 
 namespace grpc {
 class Server;
@@ -20,7 +21,9 @@ class KvService;
 
 class GrpcServer {
  public:
-  GrpcServer(txn::Engine& engine, InfoCommands& info, NodeIdentity node, uint32_t max_batch_rows);
+  // `modules` (optional) backs the UDF module calls.
+  GrpcServer(txn::Engine& engine, InfoCommands& info, NodeIdentity node, uint32_t max_batch_rows,
+             udf::ModuleRegistry* modules = nullptr);
   ~GrpcServer();
 
   // Listens on address:port; fails when the port is taken.
@@ -33,6 +36,7 @@ class GrpcServer {
   InfoCommands& info_;
   NodeIdentity node_;
   uint32_t max_batch_rows_;
+  udf::ModuleRegistry* modules_;
   std::unique_ptr<KvService> service_;
   std::unique_ptr<grpc::Server> server_;
   uint16_t port_ = 0;

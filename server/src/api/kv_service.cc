@@ -10,6 +10,7 @@
 #include "api/proto_value.h"
 #include "base/clock.h"
 #include "base/digest.h"
+#include "base/strings.h"
 
 namespace tern::api {
 
@@ -63,6 +64,9 @@ grpc::StatusCode GrpcCodeOf(ResultCode code) {
       return grpc::StatusCode::ABORTED;
     case ResultCode::kSecurityNotEnabled:
       return grpc::StatusCode::PERMISSION_DENIED;
+    // The UDF's own Lua failed (error(), a runtime error, a missing function): not the server.
+    case ResultCode::kUdfError:
+      return grpc::StatusCode::UNKNOWN;
     default:
       return grpc::StatusCode::INTERNAL;
   }
@@ -79,13 +83,16 @@ std::string Describe(ResultCode code) {
   return out;
 }
 
-grpc::Status StatusOf(ResultCode code, const std::string& text) {
+// `grpc_code` overrides the result code's usual gRPC status code.
+grpc::Status StatusOf(ResultCode code, const std::string& text,
+                      std::optional<grpc::StatusCode> grpc_code = std::nullopt) {
   v1::ErrorDetail detail;
   detail.set_result_code(static_cast<uint32_t>(code));
-  return grpc::Status(GrpcCodeOf(code), text, detail.SerializeAsString());
+  return grpc::Status(grpc_code.value_or(GrpcCodeOf(code)), text, detail.SerializeAsString());
 }
 
-grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* ctx, const absl::Status& s) {
+grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* ctx, const absl::Status& s,
+                                std::optional<grpc::StatusCode> grpc_code = std::nullopt) {
   grpc::ServerUnaryReactor* r = ctx->DefaultReactor();
   if (s.ok()) {
     r->Finish(grpc::Status::OK);
@@ -94,8 +101,20 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* ctx, const absl::St
   const ResultCode code = base::ResultCodeOf(s);
   ctx->AddTrailingMetadata(kResultCodeMetadataKey, std::to_string(static_cast<int>(code)));
   std::string text = s.message().empty() ? Describe(code) : std::string(s.message());
-  r->Finish(StatusOf(code, text));
+  r->Finish(StatusOf(code, text, grpc_code));
   return r;
+}
+
+// "mod.lua:3: unexpected symbol near 'x'" from a compile error whose Lua message starts with
+// the chunk name (`[string "mod.lua"]:3: ...`).
+std::string CompileErrorText(const udf::CompileError& e) {
+  std::string_view message = e.message;
+  if (message.starts_with("[string ")) {
+    const size_t close = message.find("]:");
+    const size_t colon = close == std::string_view::npos ? close : message.find(": ", close + 2);
+    if (colon != std::string_view::npos) message.remove_prefix(colon + 2);
+  }
+  return absl::StrCat("compile error: ", e.file, ":", e.line, ": ", base::Absl(message));
 }
 
 absl::Status ErrorOf(const txn::Response& resp) {
@@ -469,8 +488,12 @@ class KvService::WatchReactor final : public grpc::ServerWriteReactor<v1::Partit
 };
 
 KvService::KvService(txn::Engine& engine, InfoCommands& info, NodeIdentity node,
-                     KvServiceOptions options)
-    : engine_(engine), info_(info), node_(std::move(node)), options_(std::move(options)) {}
+                     KvServiceOptions options, udf::ModuleRegistry* modules)
+    : engine_(engine),
+      info_(info),
+      node_(std::move(node)),
+      options_(std::move(options)),
+      modules_(modules) {}
 
 KvService::~KvService() { CancelWatches(); }
 
@@ -672,8 +695,74 @@ grpc::ServerWriteReactor<v1::ScanResponse>* KvService::Query(Ctx* ctx, const v1:
 
 grpc::ServerUnaryReactor* KvService::ApplyUdf(Ctx* ctx, const v1::ApplyUdfRequest* in,
                                               v1::ApplyUdfResponse* out) {
-  return Reply(ctx, MakeError(ResultCode::kUnsupportedFeature,
-                              "record UDFs are not supported through gRPC yet"));
+  txn::Request req;
+  req.command = txn::Command::kUdf;
+  if (absl::Status s = FillKey(in->key(), &req); !s.ok()) return Reply(ctx, s);
+  if (absl::Status s = FillWritePolicy(in->policy(), &req); !s.ok()) return Reply(ctx, s);
+  if (in->module().empty() || in->function().empty()) {
+    return Reply(ctx,
+                 MakeError(ResultCode::kParameterError, "a UDF needs a module and a function"));
+  }
+  req.udf_module = in->module();
+  req.udf_function = in->function();
+  req.udf_args.reserve(in->args_size());
+  for (const v1::Value& a : in->args()) {
+    auto value = ValueFromProto(a);
+    if (!value.ok()) return Reply(ctx, value.status());
+    req.udf_args.push_back(std::move(*value));
+  }
+  txn::Response resp = engine_.Execute(req);
+  // A failing UDF's message (the FAILURE bin) is resp.message: the error text.
+  if (absl::Status s = ErrorOf(resp); !s.ok()) return Reply(ctx, s);
+  for (const record::Bin& b : resp.bins) {
+    if (b.name == "SUCCESS") return Reply(ctx, ValueToProto(b.value, out->mutable_result()));
+  }
+  return Reply(ctx, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* KvService::RegisterUdf(Ctx* ctx, const v1::RegisterUdfRequest* in,
+                                                 v1::RegisterUdfResponse* out) {
+  if (!modules_) {
+    return Reply(ctx, MakeError(ResultCode::kUnsupportedFeature, "this node runs no UDFs"));
+  }
+  udf::CompileError error;
+  absl::Status s = modules_->Put(in->filename(), in->source(), &error);
+  if (base::ResultCodeOf(s) == ResultCode::kUdfError) {
+    // A bad source is the caller's mistake: INVALID_ARGUMENT, but result code 100 as the info
+    // protocol's udf-put answers it.
+    return Reply(ctx, MakeError(ResultCode::kUdfError, CompileErrorText(error)),
+                 grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  if (!s.ok()) return Reply(ctx, s);
+  // Read back for the hash; a concurrent remove leaves it empty.
+  if (auto m = modules_->Get(in->filename())) out->set_hash(m->hash);
+  return Reply(ctx, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* KvService::ListUdfs(Ctx* ctx, const v1::ListUdfsRequest* in,
+                                              v1::ListUdfsResponse* out) {
+  if (!modules_) {
+    return Reply(ctx, MakeError(ResultCode::kUnsupportedFeature, "this node runs no UDFs"));
+  }
+  for (const udf::Module& m : modules_->List()) {
+    v1::UdfModule* pm = out->add_modules();
+    pm->set_filename(m.filename);
+    pm->set_name(m.name);
+    pm->set_hash(m.hash);
+  }
+  return Reply(ctx, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* KvService::RemoveUdf(Ctx* ctx, const v1::RemoveUdfRequest* in,
+                                               v1::RemoveUdfResponse* out) {
+  if (!modules_) {
+    return Reply(ctx, MakeError(ResultCode::kUnsupportedFeature, "this node runs no UDFs"));
+  }
+  if (!udf::ModuleRegistry::ValidFilename(in->filename())) {
+    return Reply(ctx, MakeError(ResultCode::kParameterError, "invalid module file name"));
+  }
+  out->set_existed(modules_->Get(in->filename()).has_value());
+  return Reply(ctx, modules_->Remove(in->filename()));
 }
 
 grpc::ServerUnaryReactor* KvService::Info(Ctx* ctx, const v1::InfoRequest* in,

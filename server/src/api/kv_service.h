@@ -15,6 +15,7 @@
 #include "grpcpp/grpcpp.h"
 #include "tern/v1/kv.grpc.pb.h"
 #include "txn/engine.h"
+#include "udf/module_registry.h"
 
 namespace tern::api {
 
@@ -31,7 +32,9 @@ struct KvServiceOptions {
 
 class KvService final : public tern::v1::Kv::CallbackService {
  public:
-  KvService(txn::Engine& engine, InfoCommands& info, NodeIdentity node, KvServiceOptions options);
+  // Without `modules`, RegisterUdf, ListUdfs and RemoveUdf answer UNIMPLEMENTED.
+  KvService(txn::Engine& engine, InfoCommands& info, NodeIdentity node, KvServiceOptions options,
+            udf::ModuleRegistry* modules = nullptr);
   ~KvService() override;
 
   // Ends every open WatchPartitionMap stream (before the server shuts down).
@@ -63,6 +66,12 @@ class KvService final : public tern::v1::Kv::CallbackService {
       Ctx* ctx, const tern::v1::QueryRequest* req) override;
   grpc::ServerUnaryReactor* ApplyUdf(Ctx* ctx, const tern::v1::ApplyUdfRequest* req,
                                      tern::v1::ApplyUdfResponse* resp) override;
+  grpc::ServerUnaryReactor* RegisterUdf(Ctx* ctx, const tern::v1::RegisterUdfRequest* req,
+                                        tern::v1::RegisterUdfResponse* resp) override;
+  grpc::ServerUnaryReactor* ListUdfs(Ctx* ctx, const tern::v1::ListUdfsRequest* req,
+                                     tern::v1::ListUdfsResponse* resp) override;
+  grpc::ServerUnaryReactor* RemoveUdf(Ctx* ctx, const tern::v1::RemoveUdfRequest* req,
+                                      tern::v1::RemoveUdfResponse* resp) override;
   grpc::ServerUnaryReactor* Info(Ctx* ctx, const tern::v1::InfoRequest* req,
                                  tern::v1::InfoResponse* resp) override;
   grpc::ServerUnaryReactor* GetPartitionMap(Ctx* ctx, const tern::v1::PartitionMapRequest* req,
@@ -80,6 +89,7 @@ class KvService final : public tern::v1::Kv::CallbackService {
   InfoCommands& info_;
   NodeIdentity node_;
   KvServiceOptions options_;
+  udf::ModuleRegistry* modules_;
 
   std::mutex watch_mu_;
   std::set<WatchReactor*> watches_;

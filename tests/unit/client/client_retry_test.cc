@@ -150,6 +150,72 @@ TEST_F(ClientRetryTest, GivesUpAfterMaxRetries) {
   EXPECT_EQ(r.status().code(), result::kKeyBusy);
 }
 
+// Nodes do not share UDF modules yet: registering and removing go to every node of the map.
+TEST_F(ClientRetryTest, UdfModulesGoToEveryNode) {
+  EXPECT_CALL(*a_, GetPartitionMap(_, _, _)).WillOnce(Invoke([](auto*, auto&, v1::PartitionMap* m) {
+    *m = MapOnto("a:3100", 1);
+    auto* b = m->add_nodes();
+    b->set_name("b");
+    b->set_grpc_address("b:3100");
+    return grpc::Status::OK;
+  }));
+  auto ok = [](auto*, const v1::RegisterUdfRequest& req, v1::RegisterUdfResponse* r) {
+    EXPECT_EQ(req.filename(), "m.lua");
+    EXPECT_EQ(req.source(), "return 1");
+    r->set_hash("h");
+    return grpc::Status::OK;
+  };
+  // The second time a refuses it, and b is not asked.
+  EXPECT_CALL(*a_, RegisterUdf(_, _, _))
+      .WillOnce(Invoke(ok))
+      .WillOnce(Invoke([](grpc::ClientContext* ctx, auto&, auto*) {
+        return Answer(ctx, grpc::StatusCode::INVALID_ARGUMENT, 100);
+      }));
+  EXPECT_CALL(*b_, RegisterUdf(_, _, _)).WillOnce(Invoke(ok));
+  EXPECT_CALL(*a_, RemoveUdf(_, _, _)).WillOnce(Return(grpc::Status::OK));  // existed = false
+  EXPECT_CALL(*b_, RemoveUdf(_, _, _)).WillOnce(Invoke([](auto*, auto&, v1::RemoveUdfResponse* r) {
+    r->set_existed(true);
+    return grpc::Status::OK;
+  }));
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  auto hash = client->RegisterUdf("m.lua", "return 1");
+  ASSERT_TRUE(hash.ok()) << hash.status().ToString();
+  EXPECT_EQ(*hash, "h");
+  EXPECT_EQ(client->RegisterUdf("m.lua", "return 1").status().code(), result::kUdfError);
+  auto removed = client->RemoveUdf("m.lua");
+  ASSERT_TRUE(removed.ok());
+  EXPECT_TRUE(*removed);
+}
+
+TEST_F(ClientRetryTest, ApplyUdfReturnsTheValueOrTheUdfError) {
+  EXPECT_CALL(*a_, GetPartitionMap(_, _, _)).WillOnce(Invoke([](auto*, auto&, v1::PartitionMap* m) {
+    *m = MapOnto("a:3100", 1);
+    return grpc::Status::OK;
+  }));
+  EXPECT_CALL(*a_, ApplyUdf(_, _, _))
+      .WillOnce(Invoke([](auto*, const v1::ApplyUdfRequest& req, v1::ApplyUdfResponse* r) {
+        EXPECT_EQ(req.module(), "m");
+        EXPECT_EQ(req.function(), "f");
+        EXPECT_EQ(req.args_size(), 2);
+        EXPECT_EQ(req.args(1).list_value().items(0).int_value(), 1);
+        r->mutable_result()->set_string_value("done");
+        return grpc::Status::OK;
+      }))
+      .WillOnce(Invoke([](grpc::ClientContext* ctx, auto&, auto*) {
+        return Answer(ctx, grpc::StatusCode::UNKNOWN, 100);  // not retried
+      }));
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  Key key("test", "demo", "k1");
+  auto r = client->ApplyUdf(key, "m", "f", {"x", List{{1}}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, Value("done"));
+  auto failed = client->ApplyUdf(key, "m", "f");
+  EXPECT_EQ(failed.status().code(), result::kUdfError);
+  EXPECT_EQ(failed.status().message(), "from the fake node");
+}
+
 TEST_F(ClientRetryTest, ConnectFailsWhenNoSeedAnswers) {
   EXPECT_CALL(*a_, GetPartitionMap(_, _, _))
       .WillRepeatedly(Return(grpc::Status(grpc::StatusCode::UNAVAILABLE, "refused")));
