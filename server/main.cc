@@ -17,6 +17,7 @@
 #include "base/version.h"
 #include "ns/catalog.h"
 #include "prometheus/registry.h"
+#include "query/index_catalog.h"
 #include "query/job_manager.h"
 #include "smd/metadata_store.h"
 #include "txn/engine.h"
@@ -85,7 +86,9 @@ int main(int argc, char** argv) {
   udf::LuaRuntime lua(modules, udf::Limits{});
   txn::Engine engine(**catalog, &metrics, &lua);
   query::JobManager jobs;
-  api::InfoCommands info(engine, node, &modules, &jobs);
+  query::IndexCatalog indexes(**catalog, **smd);
+  indexes.Load();
+  api::InfoCommands info(engine, node, &modules, &jobs, &indexes);
 
   const std::string& address = config->node.address;
   api::MetricsExposer exposer(registry, **catalog);

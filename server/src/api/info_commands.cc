@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -27,7 +28,7 @@ namespace {
 // added as they are implemented.
 constexpr const char* kFeatures =
     "batch-any;batch-index;cluster-stable;float;peers;pipelining;pquery;pscans;query-show;"
-    "replicas;replicas-all;replicas-master;replicas-max;truncate-namespace;udf";
+    "replicas;replicas-all;replicas-master;replicas-max;sindex-exists;truncate-namespace;udf";
 
 // Partition and peer maps change only with membership; a single node has generation 1.
 constexpr int kPartitionGeneration = 1;
@@ -36,8 +37,8 @@ constexpr int kPeersGeneration = 1;
 }  // namespace
 
 InfoCommands::InfoCommands(txn::Engine& engine, NodeIdentity node, udf::ModuleRegistry* modules,
-                           query::JobManager* jobs)
-    : engine_(engine), node_(std::move(node)), modules_(modules), jobs_(jobs) {
+                           query::JobManager* jobs, query::IndexCatalog* indexes)
+    : engine_(engine), node_(std::move(node)), modules_(modules), jobs_(jobs), indexes_(indexes) {
   // 4096 bits, MSB first within each byte: all set.
   owned_bitmap_b64_ = absl::Base64Escape(std::string(base::kPartitionCount / 8, '\xff'));
 }
@@ -137,6 +138,34 @@ std::string InfoCommands::Answer(std::string_view line) {
   if (name == "query-show" || name == "scan-show") return JobShow(ParseParams(rest));
   if (name == "jobs") return JobShow(ParseParams(rest));  // jobs:module=..;cmd=get-job;trid=..
   if (name == "query-abort" || name == "scan-abort") return JobAbort(ParseParams(rest));
+  if (name == "sindex-create") return SindexCreate(ParseParams(rest));
+  if (name == "sindex-delete") return SindexDelete(ParseParams(rest));
+  if (name == "sindex-list") {
+    Params p = ParseParams(rest);
+    auto ns = p.find("ns");
+    if (ns == p.end()) ns = p.find("namespace");
+    return SindexList(ns == p.end() ? "" : std::string_view(ns->second));
+  }
+  if (name == "sindex") {
+    if (!slash) return SindexList("");
+    std::vector<absl::string_view> parts = absl::StrSplit(base::Absl(rest), '/', absl::SkipEmpty());
+    if (parts.size() == 1) return SindexList(base::Std(parts[0]));
+    if (parts.size() == 2) return SindexStat(base::Std(parts[0]), base::Std(parts[1]));
+    return InfoError(ResultCode::kParameterError, "sindex/<ns>/<index>");
+  }
+  if (name == "sindex-stat" || name == "sindex-exists") {
+    Params p = ParseParams(rest);
+    auto ns = p.find("namespace");
+    if (ns == p.end()) ns = p.find("ns");
+    auto idx = p.find("indexname");
+    if (ns == p.end() || idx == p.end())
+      return InfoError(ResultCode::kParameterError, "namespace and indexname");
+    if (name == "sindex-exists") {
+      const ns::Namespace* n = engine_.catalog().Find(ns->second);
+      return n && n->FindSindex(idx->second) ? "true" : "false";
+    }
+    return SindexStat(ns->second, idx->second);
+  }
   if (name == "udf-put") return UdfPut(ParseParams(rest));
   if (name == "udf-list") return UdfList();
   if (name == "udf-get") return UdfGet(ParseParams(rest));
@@ -310,6 +339,114 @@ std::string InfoCommands::JobAbort(const Params& p) {
   if (!JobId(p, &id)) return InfoError(ResultCode::kParameterError, "missing trid");
   if (!jobs_ || !jobs_->Abort(id)) return InfoError(ResultCode::kRecordNotFound, "id not active");
   return "ok";
+}
+
+// Both dialects: ns=/indexdata=bin,TYPE (before 8.1) and namespace=/bin=/type= (8.1+).
+std::string InfoCommands::SindexCreate(const Params& p) {
+  if (!indexes_)
+    return InfoError(ResultCode::kUnsupportedFeature, "secondary indexes are not available");
+  auto get = [&](std::string_view a, std::string_view b = "") -> std::optional<std::string> {
+    auto it = p.find(a);
+    if (it == p.end() && !b.empty()) it = p.find(b);
+    if (it == p.end()) return std::nullopt;
+    return it->second;
+  };
+  index::SindexDef def;
+  auto ns = get("ns", "namespace");
+  auto name = get("indexname");
+  if (!ns || !name) return InfoError(ResultCode::kParameterError, "missing namespace or indexname");
+  def.ns = *ns;
+  def.name = *name;
+  def.set = get("set").value_or("");
+  if (get("exp"))
+    return InfoError(ResultCode::kUnsupportedFeature, "expression indexes are not supported yet");
+  if (auto ctx = get("context")) {
+    if (!absl::Base64Unescape(*ctx, &def.context) ||
+        !index::SindexDef::SupportedContext(def.context)) {
+      return InfoError(ResultCode::kParameterError,
+                       "context must be base64 msgpack of map-key / list-index steps");
+    }
+  }
+  std::string type;
+  if (auto data = get("indexdata")) {
+    std::vector<std::string> parts = absl::StrSplit(*data, ',');
+    if (parts.size() != 2) return InfoError(ResultCode::kParameterError, "indexdata=<bin>,<type>");
+    def.bin = parts[0];
+    type = parts[1];
+  } else {
+    def.bin = get("bin").value_or("");
+    type = get("type").value_or("");
+  }
+  absl::AsciiStrToUpper(&type);
+  if (type == "NUMERIC" || type == "INTEGER") {
+    def.type = index::SindexType::kNumeric;
+  } else if (type == "STRING") {
+    def.type = index::SindexType::kString;
+  } else if (type == "BLOB") {
+    def.type = index::SindexType::kBlob;
+  } else {
+    return InfoError(ResultCode::kParameterError,
+                     absl::StrCat("unsupported index type '", type, "'"));
+  }
+  std::string coll = get("indextype").value_or("DEFAULT");
+  absl::AsciiStrToUpper(&coll);
+  if (coll == "DEFAULT") {
+    def.collection = index::SindexCollection::kDefault;
+  } else if (coll == "LIST") {
+    def.collection = index::SindexCollection::kList;
+  } else if (coll == "MAPKEYS") {
+    def.collection = index::SindexCollection::kMapKeys;
+  } else if (coll == "MAPVALUES") {
+    def.collection = index::SindexCollection::kMapValues;
+  } else {
+    return InfoError(ResultCode::kParameterError,
+                     absl::StrCat("unsupported indextype '", coll, "'"));
+  }
+  if (absl::Status s = indexes_->Create(def); !s.ok())
+    return InfoError(base::ResultCodeOf(s), base::Std(s.message()));
+  return "ok";
+}
+
+std::string InfoCommands::SindexDelete(const Params& p) {
+  if (!indexes_)
+    return InfoError(ResultCode::kUnsupportedFeature, "secondary indexes are not available");
+  auto ns = p.find("ns");
+  if (ns == p.end()) ns = p.find("namespace");
+  auto name = p.find("indexname");
+  if (ns == p.end() || name == p.end())
+    return InfoError(ResultCode::kParameterError, "missing namespace or indexname");
+  if (absl::Status s = indexes_->Drop(ns->second, name->second); !s.ok()) {
+    return InfoError(base::ResultCodeOf(s), base::Std(s.message()));
+  }
+  return "ok";
+}
+
+std::string InfoCommands::SindexList(std::string_view ns_name) const {
+  std::string out;
+  for (const auto& n : engine_.catalog().namespaces()) {
+    if (!ns_name.empty() && n->name() != ns_name) continue;
+    auto all = n->sindexes();
+    if (!all) continue;
+    for (const auto& i : *all) {
+      const index::SindexDef& d = i->def();
+      absl::StrAppend(&out, "ns=", d.ns, ":indexname=", d.name,
+                      ":set=", d.set.empty() ? "null" : d.set, ":bin=", d.bin,
+                      ":type=", base::Absl(index::SindexTypeName(d.type)),
+                      ":indextype=", base::Absl(index::SindexCollectionName(d.collection)),
+                      ":context=", d.context.empty() ? "null" : absl::Base64Escape(d.context),
+                      ":exp=null:state=", i->load_pct() == 100 ? "RW" : "WO", ";");
+    }
+  }
+  return out;
+}
+
+std::string InfoCommands::SindexStat(std::string_view ns_name, std::string_view name) const {
+  const ns::Namespace* n = engine_.catalog().Find(ns_name);
+  auto i = n ? n->FindSindex(name) : nullptr;
+  if (!i) return InfoError(ResultCode::kIndexNotFound, "no index");
+  return absl::StrCat("entries=", i->entries(), ";used_bytes=", i->memory_bytes(),
+                      ";entries_per_bval=1;entries_per_rec=1;load_pct=", i->load_pct(),
+                      ";load_time=0;stat_gc_recs=0");
 }
 
 std::string InfoCommands::Statistics() const {

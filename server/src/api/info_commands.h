@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "base/config.h"
+#include "query/index_catalog.h"
 #include "query/job_manager.h"
 #include "txn/engine.h"
 #include "udf/module_registry.h"
@@ -28,7 +29,7 @@ class InfoCommands {
   // Without `modules`, the udf-* commands answer that UDFs are not available; without `jobs`,
   // no background job is ever found.
   InfoCommands(txn::Engine& engine, NodeIdentity node, udf::ModuleRegistry* modules = nullptr,
-               query::JobManager* jobs = nullptr);
+               query::JobManager* jobs = nullptr, query::IndexCatalog* indexes = nullptr);
 
   // Answers one command line (`name`, `name:k=v;k=v` or `name/arg/arg`) with its value,
   // without the echo. Unknown commands answer `ERROR:4:unrecognized command`.
@@ -57,12 +58,17 @@ class InfoCommands {
   std::string UdfGet(const Params& p) const;
   std::string UdfRemove(const Params& p);
   std::string JobShow(const Params& p) const;
+  std::string SindexCreate(const Params& p);
+  std::string SindexDelete(const Params& p);
+  std::string SindexList(std::string_view ns) const;
+  std::string SindexStat(std::string_view ns, std::string_view name) const;
   std::string JobAbort(const Params& p);
 
   txn::Engine& engine_;
   NodeIdentity node_;
   udf::ModuleRegistry* modules_;
   query::JobManager* jobs_;
+  query::IndexCatalog* indexes_;
   std::string owned_bitmap_b64_;  // every partition (a single node owns all)
 };
 

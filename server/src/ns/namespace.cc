@@ -308,9 +308,104 @@ absl::Status Namespace::SetPolicy(std::string_view set, std::string_view key,
   return absl::OkStatus();
 }
 
+std::shared_ptr<const Namespace::Sindexes> Namespace::sindexes() const {
+  absl::ReaderMutexLock lock(&sindex_mu_);
+  return sindexes_;
+}
+
+std::shared_ptr<index::SecondaryIndex> Namespace::FindSindex(std::string_view name) const {
+  auto all = sindexes();
+  if (!all) return nullptr;
+  for (const auto& i : *all) {
+    if (i->def().name == name) return i;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<index::SecondaryIndex> Namespace::AddSindex(const index::SindexDef& def) {
+  auto index = std::make_shared<index::SecondaryIndex>(def);
+  absl::MutexLock lock(&sindex_mu_);
+  // Copy-on-write list: writers read it with one shared lock and a pointer copy.
+  auto next = std::make_shared<Sindexes>(sindexes_ ? *sindexes_ : Sindexes{});
+  next->push_back(index);
+  sindexes_ = std::move(next);
+  return index;
+}
+
+bool Namespace::DropSindex(std::string_view name) {
+  absl::MutexLock lock(&sindex_mu_);
+  if (!sindexes_) return false;
+  auto next = std::make_shared<Sindexes>();
+  bool found = false;
+  for (const auto& i : *sindexes_) {
+    if (i->def().name == name) {
+      i->set_dropped();
+      found = true;
+    } else {
+      next->push_back(i);
+    }
+  }
+  sindexes_ = std::move(next);
+  return found;
+}
+
+void Namespace::UpdateSindexes(const base::Digest& digest, uint16_t set_id,
+                               const record::Record* old_rec, const record::Record* new_rec) const {
+  auto all = sindexes();
+  if (!all || all->empty()) return;
+  const SetInfo* set = sets_.Get(set_id);
+  for (const auto& i : *all) {
+    if (!i->def().set.empty() && (!set || set->name != i->def().set)) continue;
+    i->Update(digest, old_rec ? i->KeysOf(*old_rec) : std::vector<std::string>{},
+              new_rec ? i->KeysOf(*new_rec) : std::vector<std::string>{});
+  }
+}
+
+storage::RecordRef Namespace::BodyOf(const base::Digest& digest) const {
+  storage::RecordRef rec;
+  uint64_t handle = 0;
+  if (!index_.Read(digest, [&](const index::IndexEntry& e) {
+        handle = e.storage_handle;
+        if (storage_->in_memory()) rec = storage_->Pin(handle);
+      })) {
+    return {};
+  }
+  if (!storage_->in_memory()) {
+    record::StoredMeta meta;
+    (void)storage_->Load(base::PartitionOf(digest), digest, &meta, &rec);
+  }
+  return rec;
+}
+
+void Namespace::BuildSindex(index::SecondaryIndex& index) {
+  const uint16_t set_filter = index.def().set.empty() ? 0 : sets_.Find(index.def().set);
+  if (!index.def().set.empty() && set_filter == 0) {
+    index.set_load_pct(100);  // no such set yet: nothing to index
+    return;
+  }
+  std::vector<std::pair<base::Digest, uint16_t>> digests;
+  for (uint32_t p = 0; p < base::kPartitionCount && !index.dropped(); ++p) {
+    digests.clear();
+    index_.ForEachInPartition(p, [&](const index::IndexEntry& e) {
+      if (!set_filter || e.set_id == set_filter) digests.emplace_back(e.digest, e.set_id);
+      return true;
+    });
+    // Under each record's lock, so a concurrent writer's own index update is never undone.
+    for (const auto& [d, set_id] : digests) {
+      absl::MutexLock lock(&RecordLock(d));
+      storage::RecordRef rec = BodyOf(d);
+      if (rec) index.Update(d, {}, index.KeysOf(*rec));
+    }
+    index.set_load_pct(static_cast<uint32_t>((p + 1) * 100 / base::kPartitionCount));
+  }
+}
+
 bool Namespace::RemoveRecordIf(const base::Digest& digest,
                                absl::FunctionRef<bool(const index::IndexEntry&)> pred) {
   absl::MutexLock lock(&RecordLock(digest));
+  auto all = sindexes();
+  // Secondary indexes need the old contents to drop their entries.
+  storage::RecordRef body = all && !all->empty() ? BodyOf(digest) : storage::RecordRef();
   index::RecordMeta meta;
   bool removed = index_.Remove(digest, [&](const index::IndexEntry& e) {
     if (!pred(e)) return false;
@@ -321,6 +416,7 @@ bool Namespace::RemoveRecordIf(const base::Digest& digest,
   // A failed device delete leaves a body that cold start would bring back; the truncation
   // time or void time still hides it, and the next sweep after restart retries.
   (void)storage_->Erase(base::PartitionOf(digest), digest, false);
+  if (body) UpdateSindexes(digest, meta.set_id, &*body, nullptr);
   storage_->Release(meta.storage_handle);
   Account(meta.set_id, -1, -static_cast<int64_t>(meta.stored_size));
   return true;

@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "base/config.h"
 #include "index/primary_index.h"
+#include "index/secondary_index.h"
 #include "ns/set_registry.h"
 #include "storage/storage_engine.h"
 
@@ -106,6 +107,21 @@ class Namespace {
   absl::Status NoteBinNames(const record::Record& rec);
   std::vector<std::string> BinNames() const;
 
+  // Secondary indexes. Writers call UpdateSindexes under the record lock with the record's
+  // old and new contents, so every index stays exact.
+  using Sindexes = std::vector<std::shared_ptr<index::SecondaryIndex>>;
+  std::shared_ptr<const Sindexes> sindexes() const;
+  std::shared_ptr<index::SecondaryIndex> FindSindex(std::string_view name) const;
+  // Adds an index and fills it from the existing records (call from a background thread:
+  // it walks the namespace; the index answers with load_pct < 100 until done).
+  std::shared_ptr<index::SecondaryIndex> AddSindex(const index::SindexDef& def);
+  void BuildSindex(index::SecondaryIndex& index);
+  bool DropSindex(std::string_view name);
+  void UpdateSindexes(const base::Digest& digest, uint16_t set_id, const record::Record* old_rec,
+                      const record::Record* new_rec) const;
+  // The current body of a record for index maintenance (pinned or loaded); empty if absent.
+  storage::RecordRef BodyOf(const base::Digest& digest) const;
+
   uint64_t expired_total() const { return expired_total_.load(std::memory_order_relaxed); }
   uint64_t evicted_total() const { return evicted_total_.load(std::memory_order_relaxed); }
   uint64_t truncated_total() const { return truncated_total_.load(std::memory_order_relaxed); }
@@ -126,6 +142,8 @@ class Namespace {
   std::unique_ptr<absl::Mutex[]> record_locks_;
   std::atomic<uint64_t> data_bytes_{0};
   std::atomic<int64_t> truncate_lut_ms_{0};
+  mutable absl::Mutex sindex_mu_;
+  std::shared_ptr<const Sindexes> sindexes_ ABSL_GUARDED_BY(sindex_mu_);
   mutable absl::Mutex bin_names_mu_;
   absl::flat_hash_set<std::string> bin_names_ ABSL_GUARDED_BY(bin_names_mu_);
   std::atomic<uint64_t> expired_total_{0};

@@ -377,6 +377,20 @@ absl::Status Engine::Commit(ns::Namespace& ns, const Request& req, const Current
                             Response* resp) {
   const base::Digest& digest = req.digest;
   const uint32_t partition = base::PartitionOf(digest);
+  // Secondary indexes move from the old contents (also of an expired or truncated version
+  // still in the index) to the new ones.
+  storage::RecordRef old_body = cur.rec;
+  if (cur.entry && !old_body && ns.sindexes() && !ns.sindexes()->empty())
+    old_body = ns.BodyOf(digest);
+  auto update_sindexes = [&](const record::Record* now) {
+    const record::Record* before = old_body ? &*old_body : nullptr;
+    if (!cur.entry || cur.meta.set_id == set_id) {
+      ns.UpdateSindexes(digest, set_id, cur.entry ? before : nullptr, now);
+    } else {
+      ns.UpdateSindexes(digest, cur.meta.set_id, before, nullptr);
+      ns.UpdateSindexes(digest, set_id, nullptr, now);
+    }
+  };
   // A write that leaves no bins removes the record (Aerospike's rule).
   if (next.bins.empty()) {
     if (!cur.exists) return MakeError(ResultCode::kRecordNotFound, "record not found");
@@ -384,6 +398,7 @@ absl::Status Engine::Commit(ns::Namespace& ns, const Request& req, const Current
       // Device first: a failed erase must leave the index agreeing with the device.
       const bool sync = req.durable_delete || ns.config().commit_to_device;
       if (absl::Status s = ns.storage().Erase(partition, digest, sync); !s.ok()) return s;
+      update_sindexes(nullptr);
       ns.index().Remove(digest, [](const index::IndexEntry&) { return true; });
       ns.storage().Release(cur.meta.storage_handle);
       ns.Account(cur.meta.set_id, -1, -static_cast<int64_t>(cur.meta.stored_size));
@@ -407,10 +422,11 @@ absl::Status Engine::Commit(ns::Namespace& ns, const Request& req, const Current
 
   record::StoredMeta stored{generation, *void_time, lut, req.set};
   uint32_t stored_size = 0;
-  auto handle =
-      ns.storage().Store(partition, digest, stored, storage::RecordRef::Make(std::move(next)),
-                         ns.config().commit_to_device, &stored_size);
+  storage::RecordRef body = storage::RecordRef::Make(std::move(next));
+  auto handle = ns.storage().Store(partition, digest, stored, body, ns.config().commit_to_device,
+                                   &stored_size);
   if (!handle.ok()) return handle.status();
+  update_sindexes(&*body);
 
   index::RecordMeta old{};
   bool created = false;
@@ -497,10 +513,14 @@ Response Engine::Delete(ns::Namespace& ns, const Request& req) {
       req.generation <= cur.meta.generation) {
     return Fail(ResultCode::kGenerationError);
   }
+  auto sindexes = ns.sindexes();
+  storage::RecordRef old_body =
+      sindexes && !sindexes->empty() ? ns.BodyOf(digest) : storage::RecordRef();
   const bool sync = req.durable_delete || ns.config().commit_to_device;
   if (absl::Status s = ns.storage().Erase(base::PartitionOf(digest), digest, sync); !s.ok()) {
     return Fail(base::ResultCodeOf(s), std::string(s.message()));
   }
+  if (old_body) ns.UpdateSindexes(digest, cur.meta.set_id, &*old_body, nullptr);
   index::RecordMeta removed{};
   ns.index().Remove(digest, [&](const index::IndexEntry& e) {
     removed = index::MetaOf(e);
@@ -578,8 +598,23 @@ absl::Status Engine::ScanPartition(const ScanOptions& opts, uint32_t partition,
   return absl::OkStatus();
 }
 
+bool Engine::ReadForQuery(const ScanOptions& opts, const base::Digest& digest,
+                          absl::FunctionRef<void(const ScannedRecord&)> fn) {
+  ns::Namespace* ns = catalog_.Find(opts.ns);
+  if (!ns) return false;
+  Current cur;
+  if (!ReadCurrent(*ns, digest, true, base::NowEpochSeconds(), &cur).ok() || !cur.exists)
+    return false;
+  const ns::SetInfo* set = ns->sets().Get(cur.meta.set_id);
+  const std::string set_name = set ? set->name : std::string();
+  if (!opts.set.empty() && set_name != opts.set) return false;
+  fn(ScannedRecord{digest, cur.meta, set_name, &*cur.rec});
+  return true;
+}
+
 absl::Status Engine::Aggregate(const ScanOptions& opts, std::string_view module,
                                std::string_view function, std::span<const record::Value> args,
+                               const QueryMatches* matches,
                                absl::FunctionRef<void(record::Value)> emit) {
   if (!udf_) return MakeError(ResultCode::kUnsupportedFeature, "this node runs no UDFs");
   if (!catalog_.Find(opts.ns)) {
@@ -596,8 +631,19 @@ absl::Status Engine::Aggregate(const ScanOptions& opts, std::string_view module,
   size_t pos = 0;
   uint32_t next_partition = 0;
   absl::Status scan_error;
+  size_t next_match = 0;
   auto next = [&](udf::RecordContext& ctx) {
     while (pos == buffer.size()) {
+      if (matches) {
+        // An index query: only the records the index matched (checked again as read).
+        if (next_match == matches->digests.size()) return false;
+        buffer.clear();
+        pos = 0;
+        ReadForQuery(opts, matches->digests[next_match++], [&](const ScannedRecord& r) {
+          if (matches->still_matches(*r.record)) buffer.push_back(Item{r, *r.record});
+        });
+        continue;
+      }
       if (next_partition == base::kPartitionCount) return false;
       buffer.clear();
       pos = 0;

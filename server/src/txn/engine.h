@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -46,6 +47,12 @@ struct ScannedRecord {
   const record::Record* record = nullptr;  // valid only during the callback
 };
 
+// The records a secondary-index query matched, and how to check a record still matches.
+struct QueryMatches {
+  std::vector<base::Digest> digests;
+  std::function<bool(const record::Record&)> still_matches;
+};
+
 class Engine {
  public:
   // `metrics` may be null (tests, tools); without `udf`, UDF commands are refused.
@@ -62,11 +69,17 @@ class Engine {
                              const std::optional<base::Digest>& after,
                              absl::FunctionRef<bool(const ScannedRecord&)> fn);
 
+  // Reads one live record of `opts.ns` (whole, bins not projected) for a query; false when
+  // it is absent, expired, truncated or outside `opts.set`.
+  bool ReadForQuery(const ScanOptions& opts, const base::Digest& digest,
+                    absl::FunctionRef<void(const ScannedRecord&)> fn);
+
   // Runs a stream UDF (aggregation) over the live records of a namespace or set on this node;
   // each value the pipeline yields goes to `emit`. kUdfError carries a pipeline failure.
+  // With `matches`, only those records (an index query's result) are fed.
   absl::Status Aggregate(const ScanOptions& opts, std::string_view module,
                          std::string_view function, std::span<const record::Value> args,
-                         absl::FunctionRef<void(record::Value)> emit);
+                         const QueryMatches* matches, absl::FunctionRef<void(record::Value)> emit);
 
   // Truncates a set (or the whole namespace when `set` is empty); `before_ms` 0 = now.
   absl::Status Truncate(std::string_view ns, std::string_view set, int64_t before_ms);

@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/logging.h"
 #include "base/result_code.h"
+#include "index/secondary_index.h"
 #include "record/collection.h"
 #include "wire/message.h"
 #include "wire/particle.h"
@@ -82,17 +83,45 @@ txn::Response FailedResponse(const absl::Status& s) {
   return r;
 }
 
+// One scan/query result record: namespace, digest, set, stored key (and for index queries
+// the matched value, for resumption), then its bins. False when the record has none of the
+// selected bins (it is then not returned). `r.record` is already projected.
+bool AppendRecordMsg(const txn::ScanOptions& opts, const txn::ScannedRecord& r,
+                     std::optional<int64_t> bval, std::string* out) {
+  if (!opts.metadata_only && !opts.bins.empty() && r.record->bins.empty()) return false;
+  MsgHeader h;
+  h.info1 = opts.metadata_only ? info1::kGetNoBinData : 0;
+  h.generation = r.meta.generation;
+  h.record_ttl = r.meta.void_time;
+  const bool has_key = r.record && r.record->key.has_value();
+  h.n_fields =
+      static_cast<uint16_t>(2 + (r.set.empty() ? 0 : 1) + (has_key ? 1 : 0) + (bval ? 1 : 0));
+  h.n_ops = r.record && !opts.metadata_only ? static_cast<uint16_t>(r.record->bins.size()) : 0;
+  AppendHeader(h, out);
+  AppendField(kFieldNamespace, opts.ns, out);
+  AppendField(
+      kFieldDigest,
+      std::string_view(reinterpret_cast<const char*>(r.digest.bytes.data()), base::kDigestSize),
+      out);
+  if (!r.set.empty()) AppendField(kFieldSet, r.set, out);
+  if (has_key) AppendField(kFieldKey, EncodeKey(*r.record->key), out);
+  if (bval) {
+    std::string le(8, '\0');
+    for (int i = 0; i < 8; ++i) le[i] = static_cast<char>(static_cast<uint64_t>(*bval) >> (8 * i));
+    AppendField(kFieldBvalArray, le, out);
+  }
+  if (r.record && !opts.metadata_only) {
+    for (const auto& b : r.record->bins) AppendBinOp(1, b, out);
+  }
+  return true;
+}
+
 // --- scans ------------------------------------------------------------------------------------
 
 class ScanJob final : public StreamJob {
  public:
-  struct Part {
-    uint32_t partition;
-    std::optional<base::Digest> after;  // resume: digests strictly after this one
-  };
-
-  ScanJob(txn::Engine& engine, txn::ScanOptions opts, std::vector<Part> parts, uint64_t max_records,
-          uint32_t rps, bool compress)
+  ScanJob(txn::Engine& engine, txn::ScanOptions opts, std::vector<ScanPart> parts,
+          uint64_t max_records, uint32_t rps, bool compress)
       : engine_(engine),
         opts_(std::move(opts)),
         parts_(std::move(parts)),
@@ -124,7 +153,7 @@ class ScanJob final : public StreamJob {
         allowed = quota > emitted_ ? static_cast<uint64_t>(quota - emitted_) : 0;
         if (allowed == 0) break;
       }
-      Part& part = parts_[next_];
+      ScanPart& part = parts_[next_];
       bool stopped_early = false;
       uint64_t this_call = 0;
       absl::Status s = engine_.ScanPartition(
@@ -161,37 +190,156 @@ class ScanJob final : public StreamJob {
  private:
   // False when the record has none of the selected bins (it is then not returned).
   bool AppendRecord(const txn::ScannedRecord& r, std::string* out) {
-    if (!opts_.metadata_only && !opts_.bins.empty() && r.record->bins.empty()) return false;
-    MsgHeader h;
-    h.info1 = opts_.metadata_only ? info1::kGetNoBinData : 0;
-    h.generation = r.meta.generation;
-    h.record_ttl = r.meta.void_time;
-    const bool has_key = r.record && r.record->key.has_value();
-    h.n_fields = static_cast<uint16_t>(2 + (r.set.empty() ? 0 : 1) + (has_key ? 1 : 0));
-    h.n_ops = r.record ? static_cast<uint16_t>(r.record->bins.size()) : 0;
-    AppendHeader(h, out);
-    AppendField(kFieldNamespace, opts_.ns, out);
-    AppendField(
-        kFieldDigest,
-        std::string_view(reinterpret_cast<const char*>(r.digest.bytes.data()), base::kDigestSize),
-        out);
-    if (!r.set.empty()) AppendField(kFieldSet, r.set, out);
-    if (has_key) AppendField(kFieldKey, EncodeKey(*r.record->key), out);
-    if (r.record) {
-      for (const auto& b : r.record->bins) AppendBinOp(1, b, out);
-    }
-    return true;
+    return AppendRecordMsg(opts_, r, std::nullopt, out);
   }
 
   txn::Engine& engine_;
   txn::ScanOptions opts_;
-  std::vector<Part> parts_;
+  std::vector<ScanPart> parts_;
   size_t next_ = 0;
   uint64_t max_records_;
   uint32_t rps_;
   int64_t start_ns_;
   uint64_t emitted_ = 0;
 };
+
+// --- secondary-index queries ---------------------------------------------------------------------
+
+// A query answers the records whose indexed value is in [begin, end], partition by partition
+// in (value, digest) order, resumable after a (value, digest) pair per partition. The
+// matching entries are taken from the index at the start; each record is then read and
+// checked again, so a record changed since is never answered with a value it no longer has.
+class QueryJob final : public StreamJob {
+ public:
+  struct Entry {
+    uint32_t partition;
+    std::string key;
+    base::Digest digest;
+  };
+
+  QueryJob(txn::Engine& engine, txn::ScanOptions opts, std::shared_ptr<index::SecondaryIndex> index,
+           std::vector<Entry> entries, uint64_t max_records)
+      : engine_(engine),
+        opts_(std::move(opts)),
+        index_(std::move(index)),
+        entries_(std::move(entries)),
+        max_records_(max_records) {}
+
+  bool Produce(std::string* out, size_t budget) override {
+    const size_t frame_at = out->size();
+    AppendProtoHeader(MessageType::kMessage, 0, out);
+    const size_t body_at = out->size();
+    bool finished = false;
+    record::Record projected;
+    while (out->size() - body_at < budget) {
+      if (next_ >= entries_.size() || (max_records_ && emitted_ >= max_records_)) {
+        finished = true;
+        break;
+      }
+      const Entry& e = entries_[next_++];
+      engine_.ReadForQuery(opts_, e.digest, [&](const txn::ScannedRecord& r) {
+        std::vector<std::string> keys = index_->KeysOf(*r.record);
+        if (!std::binary_search(keys.begin(), keys.end(), e.key)) return;  // changed since
+        txn::ScannedRecord shown = r;
+        if (!opts_.bins.empty()) {
+          projected.bins.clear();
+          projected.key = r.record->key;
+          for (const auto& name : opts_.bins) {
+            if (const record::Bin* b = r.record->Find(name)) projected.bins.push_back(*b);
+          }
+          shown.record = &projected;
+        }
+        std::optional<int64_t> bval;
+        if (index_->def().type == index::SindexType::kNumeric)
+          bval = index::SecondaryIndex::IntegerOfKey(e.key);
+        if (AppendRecordMsg(opts_, shown, bval, out)) ++emitted_;
+      });
+    }
+    if (finished) AppendStatusMsg(ResultCode::kOk, info3::kLast, 0, out);
+    PatchProtoSize(out, frame_at, MessageType::kMessage);
+    return !finished;
+  }
+
+ private:
+  txn::Engine& engine_;
+  txn::ScanOptions opts_;
+  std::shared_ptr<index::SecondaryIndex> index_;
+  std::vector<Entry> entries_;
+  size_t next_ = 0;
+  uint64_t max_records_;
+  uint64_t emitted_ = 0;
+};
+
+}  // namespace
+
+namespace {
+
+// Finds the index an INDEX_RANGE (with INDEX_TYPE, INDEX_CONTEXT or INDEX_NAME) addresses and
+// the key range it asks for.
+ResultCode ResolveIndexRange(const ParsedMsg& msg, const txn::Engine& engine,
+                             const txn::ScanOptions& opts,
+                             std::shared_ptr<index::SecondaryIndex>* idx, std::string* lo,
+                             std::string* hi) {
+  // INDEX_RANGE: count(1) | bin length(1) bin | particle(1) | u32 len, begin | u32 len, end
+  Reader r(msg.Field(kFieldIndexRange));
+  uint8_t count = 0, bin_len = 0, particle = 0;
+  std::string_view bin, begin, end;
+  uint32_t begin_len = 0, end_len = 0;
+  if (!r.U8(&count) || count != 1 || !r.U8(&bin_len) || !r.Bytes(bin_len, &bin) ||
+      !r.U8(&particle) || !r.U32(&begin_len) || !r.Bytes(begin_len, &begin) || !r.U32(&end_len) ||
+      !r.Bytes(end_len, &end)) {
+    return ResultCode::kParameterError;
+  }
+  index::SindexType type;
+  switch (particle) {
+    case 1:
+      type = index::SindexType::kNumeric;
+      break;
+    case 3:
+      type = index::SindexType::kString;
+      break;
+    case 4:
+      type = index::SindexType::kBlob;
+      break;
+    default:
+      return ResultCode::kIndexNotFound;  // GeoJSON indexes come later
+  }
+  index::SindexCollection collection = index::SindexCollection::kDefault;
+  if (msg.Has(kFieldIndexType)) {
+    std::string_view t = msg.Field(kFieldIndexType);
+    if (t.size() != 1 || static_cast<uint8_t>(t[0]) > 3) return ResultCode::kParameterError;
+    collection = static_cast<index::SindexCollection>(t[0]);
+  }
+  const ns::Namespace* ns = const_cast<txn::Engine&>(engine).catalog().Find(opts.ns);
+  if (!ns) return ResultCode::kNamespaceNotFound;
+  if (auto all = ns->sindexes()) {
+    for (const auto& i : *all) {
+      const index::SindexDef& d = i->def();
+      const bool by_name = msg.Has(kFieldIndexName);
+      if (by_name ? d.name == msg.Field(kFieldIndexName)
+                  : (d.bin == bin && d.type == type && d.collection == collection &&
+                     d.context == msg.Field(kFieldIndexContext) &&
+                     (d.set.empty() || d.set == opts.set))) {
+        *idx = i;
+        break;
+      }
+    }
+  }
+  if (!*idx) return ResultCode::kIndexNotFound;
+  if (type == index::SindexType::kNumeric) {
+    Reader b(begin), e(end);
+    uint64_t bv, ev;
+    if (!b.U64(&bv) || !e.U64(&ev) || static_cast<int64_t>(bv) > static_cast<int64_t>(ev)) {
+      return ResultCode::kParameterError;
+    }
+    *lo = index::SecondaryIndex::IntegerKey(static_cast<int64_t>(bv));
+    *hi = index::SecondaryIndex::IntegerKey(static_cast<int64_t>(ev));
+  } else {
+    *lo = *hi = std::string(begin);  // strings and blobs: equality on the begin value
+  }
+
+  return ResultCode::kOk;
+}
 
 }  // namespace
 
@@ -448,6 +596,34 @@ void Dispatcher::HandleAggregate(const ParsedMsg& msg, std::string* out) {
   opts.set = std::string(msg.Field(kFieldSet));
   auto args = record::DecodeList(msg.Has(kFieldUdfArgs) ? msg.Field(kFieldUdfArgs) : "\x90");
   if (!args.ok()) return AppendStatusFrame(ResultCode::kParameterError, info3::kLast, out);
+  // With an index filter, only the matching records feed the stream.
+  std::optional<txn::QueryMatches> matches;
+  if (msg.Has(kFieldIndexRange)) {
+    if (!engine_.catalog().Find(opts.ns)) {
+      return AppendStatusFrame(ResultCode::kNamespaceNotFound, info3::kLast, out);
+    }
+    std::shared_ptr<index::SecondaryIndex> idx;
+    std::string lo, hi;
+    if (ResultCode rc = ResolveIndexRange(msg, engine_, opts, &idx, &lo, &hi);
+        rc != ResultCode::kOk) {
+      return AppendStatusFrame(rc, info3::kLast, out);
+    }
+    matches.emplace();
+    idx->Range(lo, hi, [&](std::string_view, const base::Digest& d) {
+      matches->digests.push_back(d);
+      return true;
+    });
+    // A record with several matching values (collection indexes) is fed once.
+    std::sort(matches->digests.begin(), matches->digests.end());
+    matches->digests.erase(std::unique(matches->digests.begin(), matches->digests.end()),
+                           matches->digests.end());
+    matches->still_matches = [idx, lo, hi](const record::Record& rec) {
+      for (const std::string& k : idx->KeysOf(rec)) {
+        if (k >= lo && k <= hi) return true;
+      }
+      return false;
+    };
+  }
   const size_t frame_at = out->size();
   AppendProtoHeader(MessageType::kMessage, 0, out);
   auto emit_bin = [&](record::Bin bin) {
@@ -456,15 +632,66 @@ void Dispatcher::HandleAggregate(const ParsedMsg& msg, std::string* out) {
     AppendHeader(h, out);
     AppendBinOp(1, bin, out);
   };
-  absl::Status s = engine_.Aggregate(opts, msg.Field(kFieldUdfPackage),
-                                     msg.Field(kFieldUdfFunction), *args, [&](record::Value v) {
-                                       emit_bin(record::Bin{"SUCCESS", std::move(v)});
-                                     });
+  absl::Status s =
+      engine_.Aggregate(opts, msg.Field(kFieldUdfPackage), msg.Field(kFieldUdfFunction), *args,
+                        matches ? &*matches : nullptr, [&](record::Value v) {
+                          emit_bin(record::Bin{"SUCCESS", std::move(v)});
+                        });
   if (!s.ok() && base::ResultCodeOf(s) == ResultCode::kUdfError) {
     emit_bin(record::Bin{"FAILURE", record::Value::String(std::string(s.message()))});
   }
   AppendStatusMsg(s.ok() ? ResultCode::kOk : base::ResultCodeOf(s), info3::kLast, 0, out);
   PatchProtoSize(out, frame_at, MessageType::kMessage);
+}
+
+std::unique_ptr<StreamJob> Dispatcher::HandleQuery(const ParsedMsg& msg,
+                                                   std::vector<ScanPart> parts,
+                                                   uint64_t max_records, txn::ScanOptions opts,
+                                                   std::string* out) {
+  auto fail = [&](ResultCode code) {
+    AppendStatusFrame(code, info3::kLast, out);
+    return nullptr;
+  };
+  std::shared_ptr<index::SecondaryIndex> idx;
+  std::string lo, hi;
+  if (ResultCode rc = ResolveIndexRange(msg, engine_, opts, &idx, &lo, &hi);
+      rc != ResultCode::kOk) {
+    return fail(rc);
+  }
+  const index::SindexType type = idx->def().type;
+  // Resume points: the i-th DIGEST_ARRAY digest resumes its partition after (i-th BVAL, digest).
+  std::string_view digests = msg.Field(kFieldDigestArray);
+  std::string_view bvals = msg.Field(kFieldBvalArray);
+  if (type == index::SindexType::kNumeric && !digests.empty() &&
+      bvals.size() != digests.size() / base::kDigestSize * 8) {
+    return fail(ResultCode::kParameterError);
+  }
+  std::bitset<base::kPartitionCount> wanted;
+  for (const ScanPart& p : parts) wanted.set(p.partition);
+  std::vector<std::optional<std::pair<std::string, base::Digest>>> after(base::kPartitionCount);
+  for (size_t i = 0; i * base::kDigestSize < digests.size(); ++i) {
+    base::Digest d;
+    std::memcpy(d.bytes.data(), digests.data() + i * base::kDigestSize, base::kDigestSize);
+    std::string key = lo;  // strings and blobs: the one value queried
+    if (type == index::SindexType::kNumeric) {
+      uint64_t v = 0;
+      for (int b = 7; b >= 0; --b) v = v << 8 | static_cast<uint8_t>(bvals[i * 8 + b]);  // LE
+      key = index::SecondaryIndex::IntegerKey(static_cast<int64_t>(v));
+    }
+    after[base::PartitionOf(d)] = std::make_pair(std::move(key), d);
+  }
+  std::vector<QueryJob::Entry> entries;
+  idx->Range(lo, hi, [&](std::string_view key, const base::Digest& d) {
+    const uint32_t p = base::PartitionOf(d);
+    if (!wanted[p]) return true;
+    if (after[p] && std::make_pair(std::string(key), d) <= *after[p]) return true;
+    entries.push_back(QueryJob::Entry{p, std::string(key), d});
+    return true;
+  });
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const auto& a, const auto& b) { return a.partition < b.partition; });
+  return std::make_unique<QueryJob>(engine_, std::move(opts), std::move(idx), std::move(entries),
+                                    max_records);
 }
 
 std::unique_ptr<StreamJob> Dispatcher::HandleScan(const ParsedMsg& msg, std::string* out) {
@@ -474,9 +701,7 @@ std::unique_ptr<StreamJob> Dispatcher::HandleScan(const ParsedMsg& msg, std::str
   };
   if (!msg.Has(kFieldNamespace) || msg.Field(kFieldNamespace).empty())
     return fail(ResultCode::kNamespaceNotFound);
-  if (msg.Has(kFieldIndexRange) || msg.Has(kFieldIndexName) || msg.Has(kFieldIndexExpression)) {
-    return fail(ResultCode::kIndexNotFound);  // secondary indexes come with the index issue
-  }
+  if (msg.Has(kFieldIndexExpression)) return fail(ResultCode::kIndexNotFound);  // not yet
   if (msg.header.info2 & info2::kWrite) {
     HandleBackgroundScan(msg, out);
     return nullptr;
@@ -499,7 +724,7 @@ std::unique_ptr<StreamJob> Dispatcher::HandleScan(const ParsedMsg& msg, std::str
     if (!op.name.empty()) opts.bins.emplace_back(op.name);
   }
 
-  std::vector<ScanJob::Part> parts;
+  std::vector<ScanPart> parts;
   std::bitset<base::kPartitionCount> seen;
   std::string_view pids = msg.Field(kFieldPidArray);
   std::string_view digests = msg.Field(kFieldDigestArray);
@@ -535,6 +760,8 @@ std::unique_ptr<StreamJob> Dispatcher::HandleScan(const ParsedMsg& msg, std::str
     Reader r(msg.Field(kFieldRecordsPerSecond));
     if (!r.U32(&rps)) return fail(ResultCode::kParameterError);
   }
+  if (msg.Has(kFieldIndexRange))
+    return HandleQuery(msg, std::move(parts), max_records, std::move(opts), out);
   return std::make_unique<ScanJob>(engine_, std::move(opts), std::move(parts), max_records, rps,
                                    msg.header.info1 & info1::kCompressResponse);
 }

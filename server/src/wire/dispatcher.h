@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/info_commands.h"
 #include "query/job_manager.h"
@@ -25,6 +27,12 @@ class StreamJob {
   // Monotonic nanoseconds before which Produce should not be called (records-per-second
   // throttling); 0 = now.
   virtual int64_t not_before_ns() const { return 0; }
+};
+
+// A partition a scan or query covers, and where to resume it (digests strictly after `after`).
+struct ScanPart {
+  uint32_t partition;
+  std::optional<base::Digest> after;
 };
 
 struct DispatchOptions {
@@ -50,6 +58,9 @@ class Dispatcher {
   std::unique_ptr<StreamJob> HandleScan(const ParsedMsg& msg, std::string* out);
   void HandleBackgroundScan(const ParsedMsg& msg, std::string* out);
   void HandleAggregate(const ParsedMsg& msg, std::string* out);
+  std::unique_ptr<StreamJob> HandleQuery(const ParsedMsg& msg, std::vector<ScanPart> parts,
+                                         uint64_t max_records, txn::ScanOptions opts,
+                                         std::string* out);
 
   txn::Engine& engine_;
   api::InfoCommands& info_;

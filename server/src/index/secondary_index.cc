@@ -1,0 +1,220 @@
+#include "index/secondary_index.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "record/collection.h"
+
+namespace tern::index {
+
+using record::ParticleType;
+using record::Value;
+
+std::string_view SindexTypeName(SindexType t) {
+  switch (t) {
+    case SindexType::kNumeric:
+      return "numeric";
+    case SindexType::kString:
+      return "string";
+    case SindexType::kBlob:
+      return "blob";
+  }
+  return "?";
+}
+
+std::string_view SindexCollectionName(SindexCollection c) {
+  switch (c) {
+    case SindexCollection::kDefault:
+      return "default";
+    case SindexCollection::kList:
+      return "list";
+    case SindexCollection::kMapKeys:
+      return "mapkeys";
+    case SindexCollection::kMapValues:
+      return "mapvalues";
+  }
+  return "?";
+}
+
+std::string SindexDef::Serialize() const {
+  // Fields never contain '\n' (names are validated by the info layer).
+  return absl::StrCat(ns, "\n", set, "\n", name, "\n", bin, "\n", static_cast<int>(type), "\n",
+                      static_cast<int>(collection), "\n", absl::Base64Escape(context));
+}
+
+bool SindexDef::Parse(std::string_view text, SindexDef* out) {
+  std::vector<std::string> f = absl::StrSplit(absl::string_view(text.data(), text.size()), '\n');
+  if (f.size() != 7 || f[4].size() != 1 || f[5].size() != 1) return false;
+  const int type = f[4][0] - '0', coll = f[5][0] - '0';
+  std::string context;
+  if (type < 0 || type > 2 || coll < 0 || coll > 3 || !absl::Base64Unescape(f[6], &context))
+    return false;
+  *out = SindexDef{f[0],
+                   f[1],
+                   f[2],
+                   f[3],
+                   static_cast<SindexType>(type),
+                   static_cast<SindexCollection>(coll),
+                   std::move(context)};
+  return true;
+}
+
+namespace {
+
+// CDT context element types (aerospike-wire.md §8.4); the 0x40 bit only asks to create.
+constexpr int64_t kCtxListIndex = 0x10;
+constexpr int64_t kCtxMapKey = 0x22;
+
+// Follows `context` (pairs of type, value) from `v`; false when the path is absent.
+bool FollowContext(std::string_view context, Value* v) {
+  if (context.empty()) return true;
+  auto steps = record::DecodeList(context);
+  if (!steps.ok() || steps->size() % 2 != 0) return false;
+  for (size_t i = 0; i < steps->size(); i += 2) {
+    if ((*steps)[i].type() != ParticleType::kInteger) return false;
+    const int64_t kind = (*steps)[i].integer() & ~int64_t{0x40};
+    const Value& arg = (*steps)[i + 1];
+    if (kind == kCtxMapKey && v->type() == ParticleType::kMap) {
+      auto entries = record::DecodeMap(v->bytes());
+      if (!entries.ok()) return false;
+      bool found = false;
+      for (auto& [k, val] : *entries) {
+        if (k == arg) {
+          *v = std::move(val);
+          found = true;
+          break;
+        }
+      }
+      if (!found) return false;
+    } else if (kind == kCtxListIndex && v->type() == ParticleType::kList &&
+               arg.type() == ParticleType::kInteger) {
+      auto items = record::DecodeList(v->bytes());
+      if (!items.ok()) return false;
+      int64_t idx =
+          arg.integer() < 0 ? static_cast<int64_t>(items->size()) + arg.integer() : arg.integer();
+      if (idx < 0 || idx >= static_cast<int64_t>(items->size())) return false;
+      *v = std::move((*items)[static_cast<size_t>(idx)]);
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool SindexDef::SupportedContext(std::string_view context) {
+  if (context.empty()) return true;
+  auto steps = record::DecodeList(context);
+  if (!steps.ok() || steps->empty() || steps->size() % 2 != 0) return false;
+  for (size_t i = 0; i < steps->size(); i += 2) {
+    if ((*steps)[i].type() != ParticleType::kInteger) return false;
+    const int64_t kind = (*steps)[i].integer() & ~int64_t{0x40};
+    if (kind != kCtxMapKey && kind != kCtxListIndex) return false;
+  }
+  return true;
+}
+
+std::string SecondaryIndex::IntegerKey(int64_t v) {
+  uint64_t u = static_cast<uint64_t>(v) ^ (uint64_t{1} << 63);  // sign flip: byte order = order
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i, u >>= 8) k[i] = static_cast<char>(u & 0xff);
+  return k;
+}
+
+int64_t SecondaryIndex::IntegerOfKey(std::string_view key) {
+  uint64_t u = 0;
+  for (char c : key.substr(0, 8)) u = u << 8 | static_cast<uint8_t>(c);
+  return static_cast<int64_t>(u ^ (uint64_t{1} << 63));
+}
+
+bool SecondaryIndex::KeyOf(const Value& v, std::string* key) const {
+  switch (def_.type) {
+    case SindexType::kNumeric:
+      if (v.type() != ParticleType::kInteger) return false;
+      *key = IntegerKey(v.integer());
+      return true;
+    case SindexType::kString:
+      if (v.type() != ParticleType::kString) return false;
+      *key = v.bytes();
+      return true;
+    case SindexType::kBlob:
+      if (v.type() != ParticleType::kBlob) return false;
+      *key = v.bytes();
+      return true;
+  }
+  return false;
+}
+
+std::vector<std::string> SecondaryIndex::KeysOf(const record::Record& rec) const {
+  std::vector<std::string> keys;
+  const record::Bin* found = rec.Find(def_.bin);
+  if (!found) return keys;
+  record::Bin nested{found->name, found->value};
+  if (!FollowContext(def_.context, &nested.value)) return keys;
+  const record::Bin* bin = &nested;
+  std::string k;
+  auto add = [&](const Value& v) {
+    if (KeyOf(v, &k)) keys.push_back(k);
+  };
+  switch (def_.collection) {
+    case SindexCollection::kDefault:
+      add(bin->value);
+      break;
+    case SindexCollection::kList:
+      if (bin->value.type() == ParticleType::kList) {
+        if (auto items = record::DecodeList(bin->value.bytes()); items.ok()) {
+          for (const Value& v : *items) add(v);
+        }
+      }
+      break;
+    case SindexCollection::kMapKeys:
+    case SindexCollection::kMapValues:
+      if (bin->value.type() == ParticleType::kMap) {
+        if (auto entries = record::DecodeMap(bin->value.bytes()); entries.ok()) {
+          for (const auto& [mk, mv] : *entries)
+            add(def_.collection == SindexCollection::kMapKeys ? mk : mv);
+        }
+      }
+      break;
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());  // one entry per value
+  return keys;
+}
+
+void SecondaryIndex::Update(const base::Digest& digest, const std::vector<std::string>& old_keys,
+                            const std::vector<std::string>& new_keys) {
+  if (old_keys == new_keys) return;
+  absl::MutexLock lock(&mu_);
+  for (const auto& k : old_keys) {
+    if (entries_.erase({k, digest})) key_bytes_ -= k.size();
+  }
+  for (const auto& k : new_keys) {
+    if (entries_.insert({k, digest}).second) key_bytes_ += k.size();
+  }
+}
+
+void SecondaryIndex::Range(
+    std::string_view begin, std::string_view end,
+    absl::FunctionRef<bool(std::string_view, const base::Digest&)> fn) const {
+  absl::ReaderMutexLock lock(&mu_);
+  for (auto it = entries_.lower_bound({std::string(begin), base::Digest{}}); it != entries_.end();
+       ++it) {
+    if (it->first > end) break;
+    if (!fn(it->first, it->second)) break;
+  }
+}
+
+uint64_t SecondaryIndex::entries() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return entries_.size();
+}
+
+uint64_t SecondaryIndex::memory_bytes() const {
+  absl::ReaderMutexLock lock(&mu_);
+  // std::string (32) + digest (20) + btree node share (~12) per entry, plus long keys' heap.
+  return entries_.size() * (sizeof(std::pair<std::string, base::Digest>) + 12) + key_bytes_;
+}
+
+}  // namespace tern::index

@@ -1,0 +1,82 @@
+#include "index/secondary_index.h"
+
+#include <gtest/gtest.h>
+
+#include "record/collection.h"
+
+namespace tern::index {
+namespace {
+
+using record::Value;
+
+base::Digest D(int i) { return base::ComputeDigest("s", int64_t{i}); }
+
+TEST(SecondaryIndexTest, IntegerKeysSortNumerically) {
+  std::vector<int64_t> values = {INT64_MIN, -5, -1, 0, 1, 7, INT64_MAX};
+  for (size_t i = 1; i < values.size(); ++i) {
+    EXPECT_LT(SecondaryIndex::IntegerKey(values[i - 1]), SecondaryIndex::IntegerKey(values[i]));
+    EXPECT_EQ(SecondaryIndex::IntegerOfKey(SecondaryIndex::IntegerKey(values[i])), values[i]);
+  }
+}
+
+TEST(SecondaryIndexTest, RangeWalksValuesInOrderAndUpdatesMove) {
+  SecondaryIndex idx(SindexDef{"test", "", "i", "age"});
+  for (int i = 0; i < 20; ++i) {
+    record::Record r;
+    r.Set("age", Value::Integer(i % 10 - 3));
+    idx.Update(D(i), {}, idx.KeysOf(r));
+  }
+  EXPECT_EQ(idx.entries(), 20u);
+  std::vector<int64_t> seen;
+  idx.Range(SecondaryIndex::IntegerKey(-1), SecondaryIndex::IntegerKey(1),
+            [&](std::string_view k, const base::Digest&) {
+              seen.push_back(SecondaryIndex::IntegerOfKey(k));
+              return true;
+            });
+  EXPECT_EQ(seen, (std::vector<int64_t>{-1, -1, 0, 0, 1, 1}));
+  // A record whose value changes moves; one that loses the bin leaves.
+  record::Record changed;
+  changed.Set("age", Value::Integer(100));
+  record::Record old;
+  old.Set("age", Value::Integer(-3));
+  idx.Update(D(0), idx.KeysOf(old), idx.KeysOf(changed));
+  idx.Update(D(10), idx.KeysOf(old), {});
+  int n = 0;
+  idx.Range(SecondaryIndex::IntegerKey(-3), SecondaryIndex::IntegerKey(-3),
+            [&](auto, auto&) { return ++n, true; });
+  EXPECT_EQ(n, 0);
+  EXPECT_EQ(idx.entries(), 19u);
+}
+
+TEST(SecondaryIndexTest, CollectionsAndContextsKeyTheirElements) {
+  std::vector<Value> list = {Value::Integer(1), Value::String("x"), Value::Integer(2),
+                             Value::Integer(1)};
+  std::vector<std::pair<Value, Value>> nested = {{Value::String("k1"), Value::Integer(5)},
+                                                 {Value::String("k2"), Value::String("v")}};
+  std::vector<std::pair<Value, Value>> outer = {
+      {Value::String("nested"), Value::Map(record::EncodeMap(nested))}};
+  record::Record r;
+  r.Set("l", Value::List(record::EncodeList(list)));
+  r.Set("m", Value::Map(record::EncodeMap(outer)));
+  r.Set("s", Value::String("name"));
+
+  SecondaryIndex by_list(
+      SindexDef{"test", "", "li", "l", SindexType::kNumeric, SindexCollection::kList});
+  EXPECT_EQ(by_list.KeysOf(r).size(), 2u);  // 1 and 2, once each; "x" is not numeric
+  std::vector<Value> ctx = {Value::Integer(0x22), Value::String("nested")};
+  SecondaryIndex nested_keys(SindexDef{"test", "", "nk", "m", SindexType::kString,
+                                       SindexCollection::kMapKeys, record::EncodeList(ctx)});
+  EXPECT_TRUE(SindexDef::SupportedContext(nested_keys.def().context));
+  EXPECT_EQ(nested_keys.KeysOf(r), (std::vector<std::string>{"k1", "k2"}));
+  SecondaryIndex wrong_type(SindexDef{"test", "", "w", "s", SindexType::kNumeric});
+  EXPECT_TRUE(wrong_type.KeysOf(r).empty());
+
+  SindexDef back;
+  ASSERT_TRUE(SindexDef::Parse(nested_keys.def().Serialize(), &back));
+  EXPECT_EQ(back, nested_keys.def());
+  std::vector<Value> rank_ctx = {Value::Integer(0x11), Value::Integer(0)};
+  EXPECT_FALSE(SindexDef::SupportedContext(record::EncodeList(rank_ctx)));
+}
+
+}  // namespace
+}  // namespace tern::index
