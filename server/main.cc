@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
                               &jobs);
   wire::Server service(dispatcher, config->service);
   if (absl::Status s = service.Start(address, config->ports.service); !s.ok()) return Fail(s);
-  api::GrpcServer grpc_api(engine, info, node, config->service.max_batch_rows, &modules);
+  api::GrpcServer grpc_api(engine, info, node, config->service.max_batch_rows, &modules, &indexes);
   if (absl::Status s = grpc_api.Start(address, config->ports.grpc); !s.ok()) return Fail(s);
   admin.SetReady(true);
   log->info("node {} ready", node.name);

@@ -3,6 +3,7 @@
 //   tern put ns set key bin=value    tern delete ns set key
 //   tern scan ns [set] [--limit N]   tern bench ...
 //   tern udf register FILE | list | remove NAME | apply ns set key module function [args ...]
+//   tern sql [-e STMT ...] [-f FILE]   (neither: an interactive shell; docs/sql.md)
 // Tables for people by default, --json for programs. Exit codes: 0 ok, 1 the operation
 // failed (not found, unknown namespace, no connection), 2 bad arguments.
 #include <cctype>
@@ -17,6 +18,7 @@
 #include "CLI/CLI.hpp"
 #include "bench/bench.h"
 #include "cli_values.h"
+#include "sql_shell.h"
 #include "tern/client.h"
 
 namespace {
@@ -183,6 +185,13 @@ int main(int argc, char** argv) {
   udf_apply->add_option("function", udf_function, "function name")->required();
   // The UDF arguments are the words left over after `function` (see below).
 
+  tern::cli::SqlOptions sql_opts;
+  CLI::App* sql = app.add_subcommand("sql", "run SQL-like statements (docs/sql.md)");
+  sql->add_option("-e,--execute", sql_opts.statements,
+                  "statement(s) to run, ';'-separated; repeatable")
+      ->allow_extra_args(false);
+  sql->add_option("-f,--file", sql_opts.file, "run the statements of this file");
+
   tern::bench::Options bench_opts;
   CLI::App* bench = app.add_subcommand("bench", "YCSB-style closed-loop benchmark");
   tern::bench::AddOptions(bench, &bench_opts);
@@ -227,6 +236,13 @@ int main(int argc, char** argv) {
     if (app.count("--port")) bench_opts.port = g.port;
     bench_opts.json = g.json;
     return tern::bench::Run(bench_opts);
+  }
+
+  // SQL is parsed before connecting: a parse error needs no server.
+  std::vector<tern::sql::Statement> sql_statements;
+  if (sql->parsed()) {
+    sql_opts.json = g.json;
+    if (int rc = tern::cli::PrepareSql(sql_opts, &sql_statements); rc != 0) return rc;
   }
 
   const std::string seed = g.host + ":" + std::to_string(g.port);
@@ -365,6 +381,8 @@ int main(int argc, char** argv) {
     PrintTable({"filename", "module", "hash"}, rows);
     return 0;
   }
+
+  if (sql->parsed()) return tern::cli::RunSql(c, sql_opts, sql_statements);
 
   if (scan->parsed()) {
     tern::ScanSpec spec;

@@ -428,6 +428,35 @@ Result<std::map<std::string, std::string>> Client::Info(const std::vector<std::s
   return std::map<std::string, std::string>(resp.values().begin(), resp.values().end());
 }
 
+Result<SqlResult> Client::Sql(const std::string& statement, const std::string& node_address) {
+  std::string address = node_address;
+  if (address.empty()) {
+    auto r = impl_->Router();
+    if (!r || r->nodes().empty()) return Status(result::kNoNode, "no node known");
+    address = r->nodes()[0].grpc_address;
+  }
+  v1::SqlRequest req;
+  req.set_statement(statement);
+  v1::SqlResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::max(impl_->config.read.timeout, impl_->config.write.timeout));
+  Status s = StatusFromGrpc(impl_->Stub(address)->Sql(&ctx, req, &resp), ctx);
+  if (!s.ok()) return s;
+  SqlResult out;
+  out.columns.assign(resp.columns().begin(), resp.columns().end());
+  for (const v1::SqlRow& row : resp.rows()) {
+    std::vector<Value> values;
+    values.reserve(row.values_size());
+    for (const v1::Value& v : row.values()) values.push_back(ValueFromProto(v));
+    out.rows.push_back(std::move(values));
+  }
+  out.affected = resp.affected();
+  out.message = resp.message();
+  out.plan = resp.plan();
+  return out;
+}
+
 Result<Value> Client::ApplyUdf(const Key& key, const std::string& module,
                                const std::string& function, const std::vector<Value>& args,
                                const WritePolicy* policy) {

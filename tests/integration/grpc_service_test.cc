@@ -514,10 +514,37 @@ TEST_F(GrpcServiceTest, UdfRegisterApplyListRemove) {
   EXPECT_EQ(ResultCodeOf(c17), "100");
 }
 
-TEST_F(GrpcServiceTest, NotYetImplementedCallsSaySo) {
-  grpc::ClientContext c2;
+TEST_F(GrpcServiceTest, SqlRunsOnTheNode) {
+  v1::SqlRequest req;
   v1::SqlResponse sr;
-  EXPECT_EQ(Stub()->Sql(&c2, v1::SqlRequest(), &sr).error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  req.set_statement("INSERT INTO test.sql (PK, a) VALUES (7, 'x')");
+  grpc::ClientContext c1;
+  ASSERT_TRUE(Stub()->Sql(&c1, req, &sr).ok());
+  EXPECT_EQ(sr.affected(), 1u);
+  req.set_statement("SELECT a FROM test.sql WHERE PK = 7");
+  sr.Clear();
+  grpc::ClientContext c2;
+  ASSERT_TRUE(Stub()->Sql(&c2, req, &sr).ok());
+  ASSERT_EQ(sr.columns_size(), 2);
+  EXPECT_EQ(sr.columns(1), "a");
+  ASSERT_EQ(sr.rows_size(), 1);
+  EXPECT_EQ(sr.rows(0).values(0).int_value(), 7);
+  EXPECT_EQ(sr.rows(0).values(1).string_value(), "x");
+  // A parse error: INVALID_ARGUMENT, result code 4, with its position.
+  req.set_statement("SELEC 1");
+  grpc::ClientContext c3;
+  grpc::Status st = Stub()->Sql(&c3, req, &sr);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ResultCodeOf(c3), "4");
+  EXPECT_NE(st.error_message().find("line 1, column 1"), std::string::npos) << st.error_message();
+  // No index on the bin: NOT_FOUND, 201.
+  req.set_statement("SELECT * FROM test.sql WHERE a = 'x'");
+  grpc::ClientContext c4;
+  EXPECT_EQ(Stub()->Sql(&c4, req, &sr).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ResultCodeOf(c4), "201");
+}
+
+TEST_F(GrpcServiceTest, NotYetImplementedCallsSaySo) {
   grpc::ClientContext c3;
   auto q = Stub()->Query(&c3, v1::QueryRequest());
   v1::ScanResponse msg;

@@ -42,6 +42,15 @@ struct UdfModule {
   std::string hash;      // SHA-1 of the source, hex
 };
 
+// The answer to one SQL statement (docs/sql.md): a table, and what the statement did.
+struct SqlResult {
+  std::vector<std::string> columns;
+  std::vector<std::vector<Value>> rows;  // one value per column (null when absent)
+  uint64_t affected = 0;                 // records written or deleted
+  std::string message;                   // "1 record inserted", "2 rows", ...
+  std::string plan;                      // EXPLAIN's plan line
+};
+
 // One node as the partition map names it.
 struct NodeInfo {
   std::string name;
@@ -97,6 +106,10 @@ class Client {
   // the summary. Answers as the info protocol gives them.
   Result<std::map<std::string, std::string>> Info(const std::vector<std::string>& commands,
                                                   const std::string& node_address = "");
+
+  // Runs one statement of the SQL-like language on one node (empty `node_address` = any node),
+  // which executes it against its own records. REGISTER MODULE is not sent: use RegisterUdf.
+  Result<SqlResult> Sql(const std::string& statement, const std::string& node_address = "");
 
   void GetAsync(const Key& key, std::vector<std::string> bins, const ReadPolicy* policy,
                 std::function<void(Result<Record>)> done);

@@ -10,12 +10,14 @@
 namespace tern::api {
 
 GrpcServer::GrpcServer(txn::Engine& engine, InfoCommands& info, NodeIdentity node,
-                       uint32_t max_batch_rows, udf::ModuleRegistry* modules)
+                       uint32_t max_batch_rows, udf::ModuleRegistry* modules,
+                       query::IndexCatalog* indexes)
     : engine_(engine),
       info_(info),
       node_(std::move(node)),
       max_batch_rows_(max_batch_rows),
-      modules_(modules) {}
+      modules_(modules),
+      indexes_(indexes) {}
 
 GrpcServer::~GrpcServer() { Stop(); }
 
@@ -28,8 +30,8 @@ absl::Status GrpcServer::Start(const std::string& address, uint16_t port) {
   // Batches of up to max_batch_rows records: allow large messages both ways.
   builder.SetMaxReceiveMessageSize(128 << 20);
   builder.SetMaxSendMessageSize(128 << 20);
-  service_ = std::make_unique<KvService>(engine_, info_, node_,
-                                         KvServiceOptions{listen, max_batch_rows_}, modules_);
+  service_ = std::make_unique<KvService>(
+      engine_, info_, node_, KvServiceOptions{listen, max_batch_rows_}, modules_, indexes_);
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();
   if (!server_ || selected == 0) {

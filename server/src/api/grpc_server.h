@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "api/info_commands.h"
+#include "query/index_catalog.h"
 #include "txn/engine.h"
 #include "udf/module_registry.h"
 
@@ -21,9 +22,9 @@ class KvService;
 
 class GrpcServer {
  public:
-  // `modules` (optional) backs the UDF module calls.
+  // `modules` (optional) backs the UDF module calls, `indexes` SQL's CREATE/DROP INDEX.
   GrpcServer(txn::Engine& engine, InfoCommands& info, NodeIdentity node, uint32_t max_batch_rows,
-             udf::ModuleRegistry* modules = nullptr);
+             udf::ModuleRegistry* modules = nullptr, query::IndexCatalog* indexes = nullptr);
   ~GrpcServer();
 
   // Listens on address:port; fails when the port is taken.
@@ -37,6 +38,7 @@ class GrpcServer {
   NodeIdentity node_;
   uint32_t max_batch_rows_;
   udf::ModuleRegistry* modules_;
+  query::IndexCatalog* indexes_;
   std::unique_ptr<KvService> service_;
   std::unique_ptr<grpc::Server> server_;
   uint16_t port_ = 0;

@@ -488,12 +488,14 @@ class KvService::WatchReactor final : public grpc::ServerWriteReactor<v1::Partit
 };
 
 KvService::KvService(txn::Engine& engine, InfoCommands& info, NodeIdentity node,
-                     KvServiceOptions options, udf::ModuleRegistry* modules)
+                     KvServiceOptions options, udf::ModuleRegistry* modules,
+                     query::IndexCatalog* indexes)
     : engine_(engine),
       info_(info),
       node_(std::move(node)),
       options_(std::move(options)),
-      modules_(modules) {}
+      modules_(modules),
+      sql_(engine, info, indexes, modules) {}
 
 KvService::~KvService() { CancelWatches(); }
 
@@ -797,7 +799,7 @@ grpc::ServerWriteReactor<v1::PartitionMap>* KvService::WatchPartitionMap(
 }
 
 grpc::ServerUnaryReactor* KvService::Sql(Ctx* ctx, const v1::SqlRequest* in, v1::SqlResponse* out) {
-  return Reply(ctx, MakeError(ResultCode::kUnsupportedFeature, "SQL is not supported yet"));
+  return Reply(ctx, sql_.Run(in->statement(), out));
 }
 
 }  // namespace tern::api

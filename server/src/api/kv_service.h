@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "api/info_commands.h"
+#include "api/sql_executor.h"
 #include "base/result_code.h"
 #include "grpcpp/grpcpp.h"
 #include "tern/v1/kv.grpc.pb.h"
@@ -32,9 +33,10 @@ struct KvServiceOptions {
 
 class KvService final : public tern::v1::Kv::CallbackService {
  public:
-  // Without `modules`, RegisterUdf, ListUdfs and RemoveUdf answer UNIMPLEMENTED.
+  // Without `modules`, RegisterUdf, ListUdfs and RemoveUdf answer UNIMPLEMENTED; without
+  // `indexes`, SQL's CREATE/DROP INDEX do.
   KvService(txn::Engine& engine, InfoCommands& info, NodeIdentity node, KvServiceOptions options,
-            udf::ModuleRegistry* modules = nullptr);
+            udf::ModuleRegistry* modules = nullptr, query::IndexCatalog* indexes = nullptr);
   ~KvService() override;
 
   // Ends every open WatchPartitionMap stream (before the server shuts down).
@@ -90,6 +92,7 @@ class KvService final : public tern::v1::Kv::CallbackService {
   NodeIdentity node_;
   KvServiceOptions options_;
   udf::ModuleRegistry* modules_;
+  SqlExecutor sql_;
 
   std::mutex watch_mu_;
   std::set<WatchReactor*> watches_;

@@ -1,0 +1,283 @@
+// The SQL-like language end to end: `tern sql -e ...` parses, sends each statement over the
+// gRPC `Sql` call, and a real ternd executes it (docs/sql.md). Output, --json and exit codes.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "test_node.h"
+
+namespace tern::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kAddress[] = "127.0.0.47";
+
+struct CliRun {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+std::string Quote(const std::string& a) {
+  std::string q = "'";
+  for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+class SqlTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::filesystem::path(std::filesystem::temp_directory_path() /
+                                     ("tern-it-sql-" + std::to_string(::getpid())));
+    std::filesystem::remove_all(*dir_);
+    node_ = new TestNode(kAddress, *dir_);
+    node_->Start("  - name: test\n    storage: memory\n  - name: bar\n    storage: memory\n");
+    ASSERT_TRUE(node_->WaitHealthy()) << node_->log();
+  }
+  static void TearDownTestSuite() {
+    EXPECT_EQ(node_->Stop(), 0) << node_->log();
+    std::filesystem::remove_all(*dir_);
+    delete node_;
+    delete dir_;
+  }
+
+  // Runs `tern --host <node> [--json] sql -e <each statement>`.
+  static CliRun Sql(const std::vector<std::string>& statements, bool as_json = false) {
+    std::string cmd = std::string(TERN_CLI_PATH) + " --host " + kAddress;
+    if (as_json) cmd += " --json";
+    cmd += " sql";
+    for (const auto& s : statements) cmd += " -e " + Quote(s);
+    const auto out = *dir_ / "out.txt";
+    const auto err = *dir_ / "err.txt";
+    cmd += " </dev/null >" + out.string() + " 2>" + err.string();
+    CliRun r;
+    int status = std::system(cmd.c_str());
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = Slurp(out);
+    r.err = Slurp(err);
+    return r;
+  }
+
+  // The --json answer of one statement.
+  static json One(const std::string& statement) {
+    CliRun r = Sql({statement}, true);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.code == 0 ? json::parse(r.out) : json();
+  }
+
+  static TestNode* node_;
+  static std::filesystem::path* dir_;
+};
+TestNode* SqlTest::node_ = nullptr;
+std::filesystem::path* SqlTest::dir_ = nullptr;
+
+TEST_F(SqlTest, InsertThenSelectByPrimaryKey) {
+  CliRun r = Sql({"INSERT INTO test.people (PK, name, age) VALUES ('ada', 'Ada', 36)"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 record inserted"), std::string::npos) << r.out;
+
+  r = Sql({"SELECT * FROM test.people WHERE PK = 'ada'"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Ada"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(1 row, "), std::string::npos) << r.out;
+
+  json j = One("SELECT age FROM test.people WHERE PK = 'ada'");
+  EXPECT_EQ(j["columns"], json({"PK", "age"}));
+  EXPECT_EQ(j["rows"], json::parse(R"([["ada", 36]])"));
+
+  // No such record: an empty table, not an error.
+  j = One("SELECT * FROM test.people WHERE PK = 'nobody'");
+  EXPECT_TRUE(j["rows"].empty());
+}
+
+TEST_F(SqlTest, SeveralStatementsInOneArgument) {
+  CliRun r =
+      Sql({"INSERT INTO test.multi (PK, v) VALUES (1, 10); "
+           "INSERT INTO test.multi (PK, v) VALUES (2, 20); "
+           "SELECT v FROM test.multi WHERE PK = 2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("20"), std::string::npos) << r.out;
+}
+
+TEST_F(SqlTest, IndexQueryBetween) {
+  for (int i = 1; i <= 10; ++i) {
+    CliRun r = Sql({"INSERT INTO test.scores (PK, score) VALUES (" + std::to_string(i) + ", " +
+                    std::to_string(i * 10) + ")"});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  // Without an index: 201.
+  CliRun r = Sql({"SELECT * FROM test.scores WHERE score BETWEEN 20 AND 40"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("201"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no index"), std::string::npos) << r.err;
+
+  r = Sql({"CREATE INDEX idx_score ON test.scores (score) NUMERIC"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The index is filled in the background: wait until the query sees every record.
+  json j;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    j = One("SELECT score FROM test.scores WHERE score BETWEEN 20 AND 40");
+    if (j["rows"].size() == 3) break;
+    usleep(50 * 1000);
+  }
+  ASSERT_EQ(j["rows"].size(), 3u) << j.dump();
+  std::vector<int64_t> scores;
+  for (const auto& row : j["rows"]) scores.push_back(row[1].get<int64_t>());
+  std::sort(scores.begin(), scores.end());
+  EXPECT_EQ(scores, (std::vector<int64_t>{20, 30, 40}));
+
+  j = One("SELECT * FROM test.scores WHERE score = 70");
+  ASSERT_EQ(j["rows"].size(), 1u);
+  EXPECT_EQ(j["rows"][0][0], 7);
+
+  j = One("SHOW INDEXES test");
+  EXPECT_NE(j.dump().find("idx_score"), std::string::npos) << j.dump();
+
+  r = Sql({"DROP INDEX test idx_score"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = Sql({"SELECT * FROM test.scores WHERE score = 70"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("201"), std::string::npos) << r.err;
+}
+
+TEST_F(SqlTest, ScanWithLimitAndProjection) {
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_EQ(Sql({"INSERT INTO bar.scan (PK, a, b) VALUES (" + std::to_string(i) + ", " +
+                   std::to_string(i) + ", 'x')"})
+                  .code,
+              0);
+  }
+  json j = One("SELECT a FROM bar.scan");
+  EXPECT_EQ(j["columns"], json({"PK", "a"}));
+  EXPECT_EQ(j["rows"].size(), 5u);
+  j = One("SELECT * FROM bar.scan LIMIT 2");
+  EXPECT_EQ(j["rows"].size(), 2u);
+}
+
+TEST_F(SqlTest, DeleteByPrimaryKey) {
+  ASSERT_EQ(Sql({"INSERT INTO test.gone (PK, v) VALUES ('k', 1)"}).code, 0);
+  CliRun r = Sql({"DELETE FROM test.gone WHERE PK = 'k'"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 record deleted"), std::string::npos) << r.out;
+  EXPECT_TRUE(One("SELECT * FROM test.gone WHERE PK = 'k'")["rows"].empty());
+  // Deleting it again: record not found (2).
+  r = Sql({"DELETE FROM test.gone WHERE PK = 'k'"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("result code 2)"), std::string::npos) << r.err;
+}
+
+TEST_F(SqlTest, ShowNamespaces) {
+  CliRun r = Sql({"SHOW NAMESPACES"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("namespace"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("test"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bar"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(2 rows, "), std::string::npos) << r.out;
+}
+
+TEST_F(SqlTest, Explain) {
+  CliRun r = Sql({"EXPLAIN SELECT * FROM test.demo WHERE age BETWEEN 1 AND 9"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("index query"), std::string::npos) << r.out;
+  json j = One("EXPLAIN SELECT * FROM test.demo WHERE PK = 'k1'");
+  EXPECT_NE(j["plan"].get<std::string>().find("primary-key lookup"), std::string::npos);
+}
+
+TEST_F(SqlTest, Truncate) {
+  ASSERT_EQ(Sql({"INSERT INTO test.trunc (PK, v) VALUES (1, 1)"}).code, 0);
+  ASSERT_EQ(Sql({"INSERT INTO test.trunc (PK, v) VALUES (2, 2)"}).code, 0);
+  CliRun r = Sql({"TRUNCATE test.trunc"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(One("SELECT * FROM test.trunc")["rows"].empty());
+}
+
+TEST_F(SqlTest, ParseErrorHasLineAndColumn) {
+  CliRun r = Sql({"SELECT *\nFORM test.demo"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("line 2, column 1"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST_F(SqlTest, UsageErrors) {
+  std::string cmd = std::string(TERN_CLI_PATH) + " --host " + kAddress +
+                    " sql -f /nonexistent/file.sql >/dev/null 2>&1";
+  int status = std::system(cmd.c_str());
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 2);
+}
+
+TEST_F(SqlTest, StatementsFromStdin) {
+  const auto in = *dir_ / "in.sql";
+  {
+    std::ofstream f(in);
+    f << "INSERT INTO test.stdin (PK, v)\n  VALUES ('s', 5);\nSELECT v FROM test.stdin\n"
+         "  WHERE PK = 's';\n";
+  }
+  const auto out = *dir_ / "out.txt";
+  std::string cmd = std::string(TERN_CLI_PATH) + " --host " + kAddress + " sql <" + in.string() +
+                    " >" + out.string() + " 2>&1";
+  int status = std::system(cmd.c_str());
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0) << Slurp(out);
+  EXPECT_NE(Slurp(out).find("(1 row, "), std::string::npos) << Slurp(out);
+}
+
+TEST_F(SqlTest, ModulesExecuteAggregate) {
+  const auto lua = *dir_ / "sqlmod.lua";
+  std::ofstream(lua) << R"(function bump(rec, by)
+  rec['n'] = (rec['n'] or 0) + by
+  if aerospike:exists(rec) then aerospike:update(rec) else aerospike:create(rec) end
+  return rec['n']
+end
+function total(s)
+  return s:map(function(r) return r['n'] end):reduce(function(a, b) return a + b end)
+end
+)";
+  CliRun r = Sql({"REGISTER MODULE '" + lua.string() + "'"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("module registered"), std::string::npos) << r.out;
+  r = Sql({"SHOW MODULES"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("sqlmod.lua"), std::string::npos) << r.out;
+
+  json j = One("EXECUTE sqlmod.bump(5) ON test.udf WHERE PK = 'a'");
+  EXPECT_EQ(j["rows"], json::parse("[[5]]"));
+  j = One("EXECUTE sqlmod.bump(2) ON test.udf WHERE PK = 'b'");
+  EXPECT_EQ(j["rows"], json::parse("[[2]]"));
+  j = One("AGGREGATE sqlmod.total() ON test.udf");
+  EXPECT_EQ(j["rows"], json::parse("[[7]]")) << j.dump();
+
+  // A failing UDF answers 100; REGISTER MODULE sent straight to the server is refused.
+  r = Sql({"EXECUTE sqlmod.nope() ON test.udf WHERE PK = 'a'"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("result code 100"), std::string::npos) << r.err;
+
+  r = Sql({"REMOVE MODULE sqlmod"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = Sql({"SHOW MODULES"});
+  EXPECT_EQ(r.out.find("sqlmod.lua"), std::string::npos) << r.out;
+}
+
+TEST_F(SqlTest, ShowSetsAndBins) {
+  ASSERT_EQ(Sql({"INSERT INTO test.shown (PK, colour) VALUES (1, 'red')"}).code, 0);
+  CliRun r = Sql({"SHOW SETS test"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("shown"), std::string::npos) << r.out;
+  r = Sql({"SHOW BINS test"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("colour"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace tern::testing
