@@ -258,6 +258,12 @@ end
   j = One("AGGREGATE sqlmod.total() ON test.udf");
   EXPECT_EQ(j["rows"], json::parse("[[7]]")) << j.dump();
 
+  // Without a key: every record of the set, one call each.
+  j = One("EXECUTE sqlmod.bump(1) ON test.udf");
+  EXPECT_EQ(j["affected"], 2) << j.dump();
+  j = One("AGGREGATE sqlmod.total() ON test.udf");
+  EXPECT_EQ(j["rows"], json::parse("[[9]]")) << j.dump();
+
   // A failing UDF answers 100; REGISTER MODULE sent straight to the server is refused.
   r = Sql({"EXECUTE sqlmod.nope() ON test.udf WHERE PK = 'a'"});
   EXPECT_EQ(r.code, 1);

@@ -388,10 +388,7 @@ absl::Status SqlExecutor::RemoveModule(const sql::RemoveModule& s, v1::SqlRespon
 }
 
 absl::Status SqlExecutor::Execute(const sql::Execute& s, v1::SqlResponse* out) {
-  if (!s.key) {
-    return MakeError(ResultCode::kUnsupportedFeature,
-                     "EXECUTE without WHERE PK = v (a background scan) is not supported yet");
-  }
+  if (!s.key) return ExecuteAll(s, out);
   txn::Request req;
   req.command = txn::Command::kUdf;
   if (absl::Status st = KeyRequest(s.target, *s.key, &req); !st.ok()) return st;
@@ -409,6 +406,49 @@ absl::Status SqlExecutor::Execute(const sql::Execute& s, v1::SqlResponse* out) {
   }
   out->set_affected(1);
   Message(out, "1 row");
+  return absl::OkStatus();
+}
+
+absl::Status SqlExecutor::ExecuteAll(const sql::Execute& s, v1::SqlResponse* out) {
+  if (!engine_.catalog().Find(s.target.ns)) {
+    return MakeError(ResultCode::kNamespaceNotFound, "no namespace " + s.target.ns);
+  }
+  txn::ScanOptions opts;
+  opts.ns = s.target.ns;
+  opts.set = s.target.set;
+  opts.metadata_only = true;
+  uint64_t done = 0, failed = 0;
+  std::string first_error;
+  for (uint32_t p = 0; p < base::kPartitionCount; ++p) {
+    // The partition's records first, then the calls: a scan never waits on a record lock.
+    std::vector<std::pair<base::Digest, std::string>> records;
+    absl::Status st =
+        engine_.ScanPartition(opts, p, std::nullopt, [&](const txn::ScannedRecord& r) {
+          records.emplace_back(r.digest, r.set);
+          return true;
+        });
+    if (!st.ok()) return st;
+    for (auto& [digest, set] : records) {
+      txn::Request req;
+      req.command = txn::Command::kUdf;
+      req.ns = s.target.ns;
+      req.set = std::move(set);
+      req.digest = digest;
+      req.udf_module = s.module;
+      req.udf_function = s.function;
+      req.udf_args = s.args;
+      txn::Response resp = engine_.Execute(req);
+      if (resp.result == ResultCode::kOk) {
+        ++done;
+      } else if (resp.result != ResultCode::kRecordNotFound) {  // gone since the scan
+        if (failed++ == 0) first_error = std::string(ErrorOf(resp).message());
+      }
+    }
+  }
+  out->set_affected(done);
+  Message(out, absl::StrCat(done, done == 1 ? " record" : " records", " processed",
+                            failed ? absl::StrCat(", ", failed, " failed (", first_error, ")")
+                                   : std::string()));
   return absl::OkStatus();
 }
 

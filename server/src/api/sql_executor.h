@@ -36,6 +36,8 @@ class SqlExecutor {
   absl::Status DropIndex(const sql::DropIndex& s, tern::v1::SqlResponse* out);
   absl::Status RemoveModule(const sql::RemoveModule& s, tern::v1::SqlResponse* out);
   absl::Status Execute(const sql::Execute& s, tern::v1::SqlResponse* out);
+  // EXECUTE without a key: the record UDF on every record of the namespace or set, in turn.
+  absl::Status ExecuteAll(const sql::Execute& s, tern::v1::SqlResponse* out);
   absl::Status Aggregate(const sql::Aggregate& s, tern::v1::SqlResponse* out);
   absl::Status Show(const sql::Show& s, tern::v1::SqlResponse* out);
   absl::Status Truncate(const sql::Truncate& s, tern::v1::SqlResponse* out);
