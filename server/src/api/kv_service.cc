@@ -19,57 +19,8 @@ using base::ResultCode;
 namespace v1 = tern::v1;
 
 grpc::StatusCode GrpcCodeOf(ResultCode code) {
-  switch (code) {
-    case ResultCode::kOk:
-      return grpc::StatusCode::OK;
-    case ResultCode::kRecordNotFound:
-    case ResultCode::kNamespaceNotFound:
-    case ResultCode::kBinNotFound:
-    case ResultCode::kElementNotFound:
-    case ResultCode::kIndexNotFound:
-      return grpc::StatusCode::NOT_FOUND;
-    case ResultCode::kRecordExists:
-    case ResultCode::kBinExists:
-    case ResultCode::kElementExists:
-    case ResultCode::kIndexFound:
-      return grpc::StatusCode::ALREADY_EXISTS;
-    case ResultCode::kGenerationError:
-    case ResultCode::kFilteredOut:
-    case ResultCode::kForbidden:
-      return grpc::StatusCode::FAILED_PRECONDITION;
-    case ResultCode::kParameterError:
-    case ResultCode::kBinNameError:
-    case ResultCode::kBinIncompatibleType:
-    case ResultCode::kKeyMismatch:
-    case ResultCode::kGeoInvalidGeoJson:
-    case ResultCode::kOpNotApplicable:
-    case ResultCode::kRecordTooBig:
-      return grpc::StatusCode::INVALID_ARGUMENT;
-    case ResultCode::kServerFull:
-    case ResultCode::kDeviceOverload:
-    case ResultCode::kBatchMaxRequests:
-      return grpc::StatusCode::RESOURCE_EXHAUSTED;
-    case ResultCode::kTimeout:
-      return grpc::StatusCode::DEADLINE_EXCEEDED;
-    // Retryable: a client refreshes its partition map (11, 7) or simply tries again (14).
-    case ResultCode::kPartitionUnavailable:
-    case ResultCode::kClusterKeyMismatch:
-    case ResultCode::kKeyBusy:
-      return grpc::StatusCode::UNAVAILABLE;
-    case ResultCode::kUnsupportedFeature:
-    case ResultCode::kEnterpriseOnly:
-      return grpc::StatusCode::UNIMPLEMENTED;
-    case ResultCode::kScanAborted:
-    case ResultCode::kQueryAborted:
-      return grpc::StatusCode::ABORTED;
-    case ResultCode::kSecurityNotEnabled:
-      return grpc::StatusCode::PERMISSION_DENIED;
-    // The UDF's own Lua failed (error(), a runtime error, a missing function): not the server.
-    case ResultCode::kUdfError:
-      return grpc::StatusCode::UNKNOWN;
-    default:
-      return grpc::StatusCode::INTERNAL;
-  }
+  // grpc::StatusCode and absl::StatusCode share their numbering.
+  return static_cast<grpc::StatusCode>(base::StatusCodeFor(code));
 }
 
 namespace {

@@ -11,52 +11,6 @@ namespace {
 
 constexpr absl::string_view kPayloadUrl = "tern.dev/result_code";
 
-absl::StatusCode AbslCodeFor(ResultCode code) {
-  switch (code) {
-    case ResultCode::kRecordNotFound:
-    case ResultCode::kNamespaceNotFound:
-    case ResultCode::kBinNotFound:
-    case ResultCode::kElementNotFound:
-    case ResultCode::kIndexNotFound:
-      return absl::StatusCode::kNotFound;
-    case ResultCode::kRecordExists:
-    case ResultCode::kBinExists:
-    case ResultCode::kElementExists:
-    case ResultCode::kIndexFound:
-      return absl::StatusCode::kAlreadyExists;
-    case ResultCode::kGenerationError:
-    case ResultCode::kFilteredOut:
-      return absl::StatusCode::kFailedPrecondition;
-    case ResultCode::kParameterError:
-    case ResultCode::kBinNameError:
-    case ResultCode::kBinIncompatibleType:
-    case ResultCode::kKeyMismatch:
-    case ResultCode::kGeoInvalidGeoJson:
-    case ResultCode::kOpNotApplicable:
-      return absl::StatusCode::kInvalidArgument;
-    case ResultCode::kServerFull:
-    case ResultCode::kRecordTooBig:
-    case ResultCode::kBatchMaxRequests:
-      return absl::StatusCode::kResourceExhausted;
-    case ResultCode::kTimeout:
-      return absl::StatusCode::kDeadlineExceeded;
-    case ResultCode::kPartitionUnavailable:
-    case ResultCode::kKeyBusy:
-    case ResultCode::kDeviceOverload:
-      return absl::StatusCode::kUnavailable;
-    case ResultCode::kUnsupportedFeature:
-    case ResultCode::kEnterpriseOnly:
-      return absl::StatusCode::kUnimplemented;
-    case ResultCode::kForbidden:
-      return absl::StatusCode::kPermissionDenied;
-    case ResultCode::kScanAborted:
-    case ResultCode::kQueryAborted:
-      return absl::StatusCode::kAborted;
-    default:
-      return absl::StatusCode::kInternal;
-  }
-}
-
 }  // namespace
 
 std::string_view ResultCodeName(ResultCode code) {
@@ -137,9 +91,63 @@ std::string_view ResultCodeName(ResultCode code) {
   return "ERR_UNKNOWN";
 }
 
+absl::StatusCode StatusCodeFor(ResultCode code) {
+  switch (code) {
+    case ResultCode::kOk:
+      return absl::StatusCode::kOk;
+    case ResultCode::kRecordNotFound:
+    case ResultCode::kNamespaceNotFound:
+    case ResultCode::kBinNotFound:
+    case ResultCode::kElementNotFound:
+    case ResultCode::kIndexNotFound:
+      return absl::StatusCode::kNotFound;
+    case ResultCode::kRecordExists:
+    case ResultCode::kBinExists:
+    case ResultCode::kElementExists:
+    case ResultCode::kIndexFound:
+      return absl::StatusCode::kAlreadyExists;
+    case ResultCode::kGenerationError:
+    case ResultCode::kFilteredOut:
+    case ResultCode::kForbidden:
+      return absl::StatusCode::kFailedPrecondition;
+    case ResultCode::kParameterError:
+    case ResultCode::kBinNameError:
+    case ResultCode::kBinIncompatibleType:
+    case ResultCode::kKeyMismatch:
+    case ResultCode::kGeoInvalidGeoJson:
+    case ResultCode::kOpNotApplicable:
+    case ResultCode::kRecordTooBig:
+      return absl::StatusCode::kInvalidArgument;
+    case ResultCode::kServerFull:
+    case ResultCode::kDeviceOverload:
+    case ResultCode::kBatchMaxRequests:
+      return absl::StatusCode::kResourceExhausted;
+    case ResultCode::kTimeout:
+      return absl::StatusCode::kDeadlineExceeded;
+    // Retryable: a client refreshes its partition map (11, 7) or simply tries again (14).
+    case ResultCode::kPartitionUnavailable:
+    case ResultCode::kClusterKeyMismatch:
+    case ResultCode::kKeyBusy:
+      return absl::StatusCode::kUnavailable;
+    case ResultCode::kUnsupportedFeature:
+    case ResultCode::kEnterpriseOnly:
+      return absl::StatusCode::kUnimplemented;
+    case ResultCode::kScanAborted:
+    case ResultCode::kQueryAborted:
+      return absl::StatusCode::kAborted;
+    case ResultCode::kSecurityNotEnabled:
+      return absl::StatusCode::kPermissionDenied;
+    // The UDF's own Lua failed (error(), a runtime error, a missing function): not the server.
+    case ResultCode::kUdfError:
+      return absl::StatusCode::kUnknown;
+    default:
+      return absl::StatusCode::kInternal;
+  }
+}
+
 absl::Status MakeError(ResultCode code, std::string_view message) {
   if (code == ResultCode::kOk) return absl::OkStatus();
-  absl::Status status(AbslCodeFor(code), Absl(message));
+  absl::Status status(StatusCodeFor(code), Absl(message));
   status.SetPayload(kPayloadUrl, absl::Cord(std::string(1, static_cast<char>(code))));
   return status;
 }

@@ -52,6 +52,10 @@ enum class ResultCode : uint8_t {
 // The C client's name for a code ("AEROSPIKE_ERR_RECORD_NOT_FOUND" style, without prefix).
 std::string_view ResultCodeName(ResultCode code);
 
+// The canonical status code for a result code: what absl::Status (and gRPC, which numbers its
+// codes the same) carries. docs/grpc.md lists the mapping.
+absl::StatusCode StatusCodeFor(ResultCode code);
+
 // An error status carrying `code`; its absl code is chosen to read sensibly in logs.
 absl::Status MakeError(ResultCode code, std::string_view message);
 
