@@ -19,6 +19,7 @@
 #include "bench/bench.h"
 #include "cli_values.h"
 #include "sql_shell.h"
+#include "table.h"
 #include "tern/client.h"
 
 namespace {
@@ -47,30 +48,6 @@ int Usage(const std::string& message) {
 }
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-// Left-aligned columns, a rule under the header.
-void PrintTable(const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(header.size());
-  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
-  for (const auto& r : rows) {
-    for (size_t c = 0; c < r.size() && c < width.size(); ++c)
-      width[c] = std::max(width[c], r[c].size());
-  }
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string out;
-    for (size_t c = 0; c < cells.size(); ++c) {
-      out += cells[c];
-      if (c + 1 < cells.size()) out += std::string(width[c] - cells[c].size() + 2, ' ');
-    }
-    std::cout << out << "\n";
-  };
-  line(header);
-  std::vector<std::string> rule;
-  for (size_t w : width) rule.push_back(std::string(w, '-'));
-  line(rule);
-  for (const auto& r : rows) line(r);
-}
 
 std::string TtlText(uint32_t ttl) { return ttl == 0 ? "never" : std::to_string(ttl) + "s"; }
 
@@ -270,7 +247,7 @@ int main(int argc, char** argv) {
     } else {
       std::vector<std::vector<std::string>> rows;
       for (const auto& [k, v] : *r) rows.push_back({k, v});
-      PrintTable({"command", "value"}, rows);
+      tern::cli::PrintTable({"command", "value"}, rows);
     }
     return 0;
   }
@@ -291,7 +268,7 @@ int main(int argc, char** argv) {
       }
       std::vector<std::vector<std::string>> rows;
       for (const auto& b : r->bins) rows.push_back({b.name, tern::cli::Display(b.value)});
-      PrintTable({"bin", "value"}, rows);
+      tern::cli::PrintTable({"bin", "value"}, rows);
       std::cout << "(generation " << r->generation << ", ttl " << TtlText(r->ttl) << ")\n";
       return 0;
     }
@@ -378,7 +355,7 @@ int main(int argc, char** argv) {
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& m : *r) rows.push_back({m.filename, m.name, m.hash});
-    PrintTable({"filename", "module", "hash"}, rows);
+    tern::cli::PrintTable({"filename", "module", "hash"}, rows);
     return 0;
   }
 
@@ -406,7 +383,7 @@ int main(int argc, char** argv) {
     });
     if (!s.ok()) return Fail("scan " + ns, s);
     if (!g.json) {
-      PrintTable({"set", "key", "gen", "ttl", "bins"}, rows);
+      tern::cli::PrintTable({"set", "key", "gen", "ttl", "bins"}, rows);
       std::cout << "(" << count << " record" << (count == 1 ? "" : "s") << ")\n";
     }
     return 0;

@@ -18,24 +18,7 @@ using nlohmann::json;
 
 constexpr char kAddress[] = "127.0.0.43";
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-std::string Quote(const std::string& a) {
-  std::string q = "'";
-  for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using CliRun = CommandRun;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -58,16 +41,8 @@ class CliTest : public ::testing::Test {
   static CliRun Tern(const std::vector<std::string>& args, bool with_host = true) {
     std::string cmd = TERN_CLI_PATH;
     if (with_host) cmd += std::string(" --host ") + kAddress;
-    for (const auto& a : args) cmd += " " + Quote(a);
-    const auto out = *dir_ / "out.txt";
-    const auto err = *dir_ / "err.txt";
-    cmd += " >" + out.string() + " 2>" + err.string();
-    CliRun r;
-    int status = std::system(cmd.c_str());
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = Slurp(out);
-    r.err = Slurp(err);
-    return r;
+    for (const auto& a : args) cmd += " " + ShellQuote(a);
+    return RunCommand(cmd, *dir_);
   }
 
   static size_t Lines(const std::string& s) { return std::count(s.begin(), s.end(), '\n'); }

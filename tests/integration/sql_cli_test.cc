@@ -17,24 +17,7 @@ using nlohmann::json;
 
 constexpr char kAddress[] = "127.0.0.47";
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-std::string Quote(const std::string& a) {
-  std::string q = "'";
-  for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using CliRun = CommandRun;
 
 class SqlTest : public ::testing::Test {
  protected:
@@ -58,16 +41,8 @@ class SqlTest : public ::testing::Test {
     std::string cmd = std::string(TERN_CLI_PATH) + " --host " + kAddress;
     if (as_json) cmd += " --json";
     cmd += " sql";
-    for (const auto& s : statements) cmd += " -e " + Quote(s);
-    const auto out = *dir_ / "out.txt";
-    const auto err = *dir_ / "err.txt";
-    cmd += " </dev/null >" + out.string() + " 2>" + err.string();
-    CliRun r;
-    int status = std::system(cmd.c_str());
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = Slurp(out);
-    r.err = Slurp(err);
-    return r;
+    for (const auto& s : statements) cmd += " -e " + ShellQuote(s);
+    return RunCommand(cmd, *dir_);
   }
 
   // The --json answer of one statement.
@@ -229,8 +204,8 @@ TEST_F(SqlTest, StatementsFromStdin) {
   std::string cmd = std::string(TERN_CLI_PATH) + " --host " + kAddress + " sql <" + in.string() +
                     " >" + out.string() + " 2>&1";
   int status = std::system(cmd.c_str());
-  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0) << Slurp(out);
-  EXPECT_NE(Slurp(out).find("(1 row, "), std::string::npos) << Slurp(out);
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0) << ReadFile(out);
+  EXPECT_NE(ReadFile(out).find("(1 row, "), std::string::npos) << ReadFile(out);
 }
 
 TEST_F(SqlTest, ModulesExecuteAggregate) {

@@ -18,6 +18,31 @@ namespace tern::testing {
 
 std::string TerndPath() { return TERND_PATH; }
 
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::string ShellQuote(const std::string& arg) {
+  std::string q = "'";
+  for (char c : arg) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+CommandRun RunCommand(const std::string& command, const std::filesystem::path& dir) {
+  const auto out = dir / "out.txt";
+  const auto err = dir / "err.txt";
+  const std::string line = command + " </dev/null >" + out.string() + " 2>" + err.string();
+  CommandRun r;
+  const int status = std::system(line.c_str());
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = ReadFile(out);
+  r.err = ReadFile(err);
+  return r;
+}
+
 HttpResponse HttpRequest(const std::string& address, uint16_t port, const std::string& method,
                          const std::string& path, const std::string& body) {
   HttpResponse out;
@@ -156,11 +181,6 @@ void TestNode::Kill9() {
   pid_ = -1;
 }
 
-std::string TestNode::log() const {
-  std::ifstream f(dir_ / "ternd.log");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+std::string TestNode::log() const { return ReadFile(dir_ / "ternd.log"); }
 
 }  // namespace tern::testing

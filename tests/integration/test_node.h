@@ -23,6 +23,20 @@ HttpResponse HttpRequest(const std::string& address, uint16_t port, const std::s
 // Path of the ternd binary under test (set by CMake).
 std::string TerndPath();
 
+// A finished command: exit code (-1 if it did not exit) and what it wrote.
+struct CommandRun {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs a shell command line with stdin from /dev/null, capturing stdout and stderr through
+// files in `dir`.
+CommandRun RunCommand(const std::string& command, const std::filesystem::path& dir);
+// `arg` single-quoted for the shell.
+std::string ShellQuote(const std::string& arg);
+std::string ReadFile(const std::filesystem::path& path);
+
 class TestNode {
  public:
   // `address` is a 127.x.y.z address of this test's own; ports are the standard ones.

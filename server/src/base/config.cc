@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "base/result_code.h"
+#include "base/strings.h"
 
 namespace tern::base {
 
@@ -77,6 +78,24 @@ bool SplitNumber(absl::string_view text, bool* negative, uint64_t* digits, char*
     return false;
   }
   return absl::SimpleAtoi(text, digits);
+}
+
+// Bits a size suffix shifts by (none, K, M, G, T), or -1 for another letter.
+int SizeShift(char suffix) {
+  switch (suffix) {
+    case 0:
+      return 0;
+    case 'k':
+      return 10;
+    case 'm':
+      return 20;
+    case 'g':
+      return 30;
+    case 't':
+      return 40;
+    default:
+      return -1;
+  }
 }
 
 // 1048576 -> "1M": sizes in messages read as they are written in the file.
@@ -212,37 +231,20 @@ absl::Status Parser::ReadString(const Field& f, std::string* out, bool allow_emp
 }
 
 absl::Status Parser::ReadSize(const Field& f, uint64_t min, uint64_t max, uint64_t* out) const {
-  bool negative = false;
-  uint64_t n = 0;
-  char suffix = 0;
-  int shift = -1;
-  if (f.value.IsScalar() && SplitNumber(f.value.Scalar(), &negative, &n, &suffix) && !negative) {
-    switch (suffix) {
-      case 0:
-        shift = 0;
-        break;
-      case 'k':
-        shift = 10;
-        break;
-      case 'm':
-        shift = 20;
-        break;
-      case 'g':
-        shift = 30;
-        break;
-      case 't':
-        shift = 40;
-        break;
+  uint64_t bytes = 0;
+  if (!f.value.IsScalar() || !ParseSize(f.value.Scalar(), &bytes)) {
+    bool negative = false;
+    uint64_t n = 0;
+    char suffix = 0;
+    const bool looks_like_size = f.value.IsScalar() &&
+                                 SplitNumber(f.value.Scalar(), &negative, &n, &suffix) &&
+                                 !negative && SizeShift(suffix) >= 0;
+    if (looks_like_size) {
+      return Error(f, absl::StrCat("size is too large (got ", f.value.Scalar(), ")"));
     }
-  }
-  if (shift < 0) {
     return Error(f, absl::StrCat("expected a size in bytes such as 1048576, 512K, 64M or 4G; got ",
                                  Describe(f.value)));
   }
-  if (n > (std::numeric_limits<uint64_t>::max() >> shift)) {
-    return Error(f, absl::StrCat("size is too large (got ", f.value.Scalar(), ")"));
-  }
-  uint64_t bytes = n << shift;
   if (bytes < min || bytes > max) {
     return Error(
         f, max == std::numeric_limits<uint64_t>::max()
@@ -562,6 +564,17 @@ const NamespaceConfig* Config::FindNamespace(std::string_view name) const {
     if (ns.name == name) return &ns;
   }
   return nullptr;
+}
+
+bool ParseSize(std::string_view text, uint64_t* bytes) {
+  bool negative = false;
+  uint64_t n = 0;
+  char suffix = 0;
+  if (!SplitNumber(Absl(text), &negative, &n, &suffix) || negative) return false;
+  const int shift = SizeShift(suffix);
+  if (shift < 0 || n > (std::numeric_limits<uint64_t>::max() >> shift)) return false;
+  *bytes = n << shift;
+  return true;
 }
 
 absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source_name) {

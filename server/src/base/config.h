@@ -81,6 +81,10 @@ struct Config {
   const NamespaceConfig* FindNamespace(std::string_view name) const;
 };
 
+// A byte count as config and live policies write it: digits with an optional K/M/G/T suffix
+// (powers of 1024, either case). False for anything else, negative values or overflow.
+bool ParseSize(std::string_view text, uint64_t* bytes);
+
 // Parses YAML text; `source` names it in error messages ("tern.yaml:12: ...").
 absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source);
 absl::StatusOr<Config> LoadConfigFile(const std::string& path);

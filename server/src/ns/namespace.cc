@@ -22,38 +22,6 @@ namespace {
 constexpr std::string_view kTruncateKey = "truncate";
 constexpr int64_t kMaxTtlSeconds = 315360000;  // 10 years, as Aerospike
 
-// Accepts "123", "4K", "16M", "2G", "1T" (powers of 1024).
-bool ParseSize(std::string_view s, uint64_t* out) {
-  uint64_t mult = 1;
-  if (!s.empty()) {
-    switch (s.back()) {
-      case 'K':
-      case 'k':
-        mult = 1ull << 10;
-        break;
-      case 'M':
-      case 'm':
-        mult = 1ull << 20;
-        break;
-      case 'G':
-      case 'g':
-        mult = 1ull << 30;
-        break;
-      case 'T':
-      case 't':
-        mult = 1ull << 40;
-        break;
-      default:
-        break;
-    }
-    if (mult != 1) s.remove_suffix(1);
-  }
-  uint64_t v;
-  if (!absl::SimpleAtoi(Absl(s), &v)) return false;
-  *out = v * mult;
-  return true;
-}
-
 bool ParseBool(std::string_view s, bool* out) {
   if (s == "true" || s == "yes" || s == "1") return *out = true, true;
   if (s == "false" || s == "no" || s == "0") return *out = false, true;
@@ -284,13 +252,13 @@ absl::Status Namespace::SetPolicy(std::string_view set, std::string_view key,
     if (!absl::SimpleAtoi(Absl(value), &i) || i < 0 || i > kMaxTtlSeconds) return bad();
     if (apply) policy_.default_ttl = i;
   } else if (k == "max_record_size") {
-    if (!ParseSize(value, &u) || u < 1024 || u > (128u << 20)) return bad();
+    if (!base::ParseSize(value, &u) || u < 1024 || u > (128u << 20)) return bad();
     if (apply) policy_.max_record_size = u;
   } else if (k == "memory_size") {
-    if (!ParseSize(value, &u) || u == 0) return bad();
+    if (!base::ParseSize(value, &u) || u == 0) return bad();
     if (apply) policy_.memory_size = u;
   } else if (k == "disk_size") {
-    if (!ParseSize(value, &u) || u == 0) return bad();
+    if (!base::ParseSize(value, &u) || u == 0) return bad();
     if (apply) policy_.disk_size = u;
   } else if (k == "stop_writes_pct") {
     if (!absl::SimpleAtoi(Absl(value), &u) || u > 100) return bad();

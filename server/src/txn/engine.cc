@@ -380,8 +380,10 @@ absl::Status Engine::Commit(ns::Namespace& ns, const Request& req, const Current
   // Secondary indexes move from the old contents (also of an expired or truncated version
   // still in the index) to the new ones.
   storage::RecordRef old_body = cur.rec;
-  if (cur.entry && !old_body && ns.sindexes() && !ns.sindexes()->empty())
-    old_body = ns.BodyOf(digest);
+  if (cur.entry && !old_body) {
+    auto sindexes = ns.sindexes();
+    if (sindexes && !sindexes->empty()) old_body = ns.BodyOf(digest);
+  }
   auto update_sindexes = [&](const record::Record* now) {
     const record::Record* before = old_body ? &*old_body : nullptr;
     if (!cur.entry || cur.meta.set_id == set_id) {
