@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cmath>
 #include <limits>
 #include <msgpack.hpp>
 #include <nlohmann/json.hpp>
@@ -12,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "base/result_code.h"
+#include "record/packed_element.h"
+#include "record/value_order.h"
 
 namespace tern::record {
 
@@ -32,8 +33,6 @@ class Writer {
  public:
   void ArrayHeader(size_t n) { packer_.pack_array(static_cast<uint32_t>(n)); }
   void MapHeader(size_t n) { packer_.pack_map(static_cast<uint32_t>(n)); }
-  // ext8 with no payload and the flags as its type: `c7 00 <flags>` (§8.2).
-  void OrderExt(uint8_t flags) { packer_.pack_ext(0, static_cast<int8_t>(flags)); }
   void Element(const Value& v);
   std::string Take() const { return std::string(buf_.data(), buf_.size()); }
 
@@ -84,8 +83,6 @@ void Writer::Element(const Value& v) {
       return;
   }
 }
-
-bool Less(const Value& a, const Value& b) { return CompareValues(a, b) < 0; }
 
 // ---- Reading ----------------------------------------------------------------------------
 
@@ -292,76 +289,6 @@ absl::Status ReadCollection(std::string_view msgpack, bool map, Fn fn) {
   }
 }
 
-// ---- Ordering ---------------------------------------------------------------------------
-
-int TypeRank(ParticleType t) {
-  switch (t) {
-    case ParticleType::kNull:
-      return 0;
-    case ParticleType::kBool:
-      return 1;
-    case ParticleType::kInteger:
-      return 2;
-    case ParticleType::kString:
-      return 3;
-    case ParticleType::kList:
-      return 4;
-    case ParticleType::kMap:
-      return 5;
-    case ParticleType::kFloat:
-      return 7;
-    case ParticleType::kGeoJson:
-      return 8;
-    default:
-      return 6;  // blobs of every subtype, HLL
-  }
-}
-
-template <typename T>
-int Sign(const T& a, const T& b) {
-  return a < b ? -1 : (b < a ? 1 : 0);
-}
-
-int CompareBytes(std::string_view a, std::string_view b) {
-  int c = a.compare(b);  // byte-wise as unsigned char; a prefix sorts first
-  return c < 0 ? -1 : (c > 0 ? 1 : 0);
-}
-
-int CompareDoubles(double a, double b) {
-  // NaN sorts above every number and equal to itself, so sorting stays a strict weak order.
-  bool na = std::isnan(a), nb = std::isnan(b);
-  if (na || nb) return na == nb ? 0 : (na ? 1 : -1);
-  return Sign(a, b);
-}
-
-int CompareLists(const Value& a, const Value& b) {
-  absl::StatusOr<std::vector<Value>> la = DecodeList(a.bytes());
-  absl::StatusOr<std::vector<Value>> lb = DecodeList(b.bytes());
-  if (!la.ok() || !lb.ok()) return CompareBytes(a.bytes(), b.bytes());  // no better answer
-  size_t n = std::min(la->size(), lb->size());
-  for (size_t i = 0; i < n; ++i) {
-    if (int c = CompareValues((*la)[i], (*lb)[i]); c != 0) return c;
-  }
-  return Sign(la->size(), lb->size());
-}
-
-int CompareMaps(const Value& a, const Value& b) {
-  absl::StatusOr<std::vector<std::pair<Value, Value>>> ma = DecodeMap(a.bytes());
-  absl::StatusOr<std::vector<std::pair<Value, Value>>> mb = DecodeMap(b.bytes());
-  if (!ma.ok() || !mb.ok()) return CompareBytes(a.bytes(), b.bytes());
-  if (ma->size() != mb->size()) return Sign(ma->size(), mb->size());
-  auto by_key = [](const std::pair<Value, Value>& x, const std::pair<Value, Value>& y) {
-    return Less(x.first, y.first);
-  };
-  std::stable_sort(ma->begin(), ma->end(), by_key);
-  std::stable_sort(mb->begin(), mb->end(), by_key);
-  for (size_t i = 0; i < ma->size(); ++i) {
-    if (int c = CompareValues((*ma)[i].first, (*mb)[i].first); c != 0) return c;
-    if (int c = CompareValues((*ma)[i].second, (*mb)[i].second); c != 0) return c;
-  }
-  return 0;
-}
-
 // ---- JSON -------------------------------------------------------------------------------
 
 nlohmann::json BlobJson(const Value& v) {
@@ -471,42 +398,57 @@ absl::StatusOr<Value> FromJson(const nlohmann::json& j, int depth) {
 
 }  // namespace
 
-std::string EncodeList(std::span<const Value> items, bool ordered) {
+std::string PackValue(const Value& v) {
   Writer w;
-  w.ArrayHeader(items.size() + (ordered ? 1 : 0));
-  if (!ordered) {
-    for (const Value& v : items) w.Element(v);
-    return w.Take();
-  }
-  w.OrderExt(kListOrdered);
-  std::vector<const Value*> sorted;
-  sorted.reserve(items.size());
-  for (const Value& v : items) sorted.push_back(&v);
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const Value* a, const Value* b) { return Less(*a, *b); });
-  for (const Value* v : sorted) w.Element(*v);
+  w.Element(v);
   return w.Take();
 }
 
+absl::StatusOr<Value> UnpackValue(std::string_view element) {
+  try {
+    Reader r(element, kMaxCollectionDepth - 1);
+    absl::StatusOr<Element> e = r.Next();
+    if (!e.ok()) return e.status();
+    if (!r.at_end()) return Malformed("trailing bytes after the element");
+    return ToValue(*e);
+  } catch (const std::exception& e) {
+    return Malformed(e.what());
+  }
+}
+
+std::string EncodeList(std::span<const Value> items, bool ordered) {
+  std::vector<std::string> packed;
+  packed.reserve(items.size());
+  for (const Value& v : items) packed.push_back(PackValue(v));
+  if (ordered) {
+    std::stable_sort(packed.begin(), packed.end(), [](const std::string& a, const std::string& b) {
+      return CompareElements(a, b) < 0;
+    });
+  }
+  std::string out;
+  AppendArrayHeader(static_cast<uint32_t>(items.size() + (ordered ? 1 : 0)), &out);
+  if (ordered) AppendOrderExt(kListOrdered, &out);
+  for (const std::string& e : packed) out += e;
+  return out;
+}
+
 std::string EncodeMap(std::span<const std::pair<Value, Value>> entries, uint8_t order_flags) {
-  Writer w;
-  w.MapHeader(entries.size() + (order_flags != 0 ? 1 : 0));
-  std::vector<const std::pair<Value, Value>*> order;
-  order.reserve(entries.size());
-  for (const auto& e : entries) order.push_back(&e);
+  std::vector<std::pair<std::string, std::string>> packed;
+  packed.reserve(entries.size());
+  for (const auto& [k, v] : entries) packed.emplace_back(PackValue(k), PackValue(v));
+  if (order_flags & kMapKeyOrdered) {
+    std::stable_sort(packed.begin(), packed.end(), [](const auto& a, const auto& b) {
+      return CompareElements(a.first, b.first) < 0;
+    });
+  }
+  std::string out;
+  AppendMapHeader(static_cast<uint32_t>(entries.size() + (order_flags != 0 ? 1 : 0)), &out);
   if (order_flags != 0) {
-    w.OrderExt(order_flags);
-    w.Element(Value());  // the ext key's value
-    if (order_flags & kMapKeyOrdered) {
-      std::stable_sort(order.begin(), order.end(),
-                       [](const auto* a, const auto* b) { return Less(a->first, b->first); });
-    }
+    AppendOrderExt(order_flags, &out);
+    out += PackNil();  // the ext key's value
   }
-  for (const auto* e : order) {
-    w.Element(e->first);
-    w.Element(e->second);
-  }
-  return w.Take();
+  for (const auto& [k, v] : packed) out += k + v;
+  return out;
 }
 
 absl::StatusOr<std::vector<Value>> DecodeList(std::string_view msgpack) {
@@ -558,34 +500,6 @@ uint8_t CollectionOrderFlags(std::string_view msgpack) {
   if (!count.ok() || *count == 0) return 0;
   absl::StatusOr<Element> first = r.Next();
   return first.ok() && first->kind == Element::kExt ? first->ext_type : 0;
-}
-
-int CompareValues(const Value& a, const Value& b) {
-  int ra = TypeRank(a.type());
-  int rb = TypeRank(b.type());
-  if (ra != rb) return Sign(ra, rb);
-  switch (a.type()) {
-    case ParticleType::kNull:
-      return 0;
-    case ParticleType::kBool:
-    case ParticleType::kInteger:
-      return Sign(a.integer(), b.integer());
-    case ParticleType::kFloat:
-      return CompareDoubles(a.dbl(), b.dbl());
-    case ParticleType::kString:
-    case ParticleType::kGeoJson:
-      return CompareBytes(a.bytes(), b.bytes());
-    case ParticleType::kList:
-      return CompareLists(a, b);
-    case ParticleType::kMap:
-      return CompareMaps(a, b);
-    default:
-      // Blobs compare as their msgpack payload: subtype byte, then the bytes.
-      if (a.type() != b.type()) {
-        return Sign(static_cast<uint8_t>(a.type()), static_cast<uint8_t>(b.type()));
-      }
-      return CompareBytes(a.bytes(), b.bytes());
-  }
 }
 
 nlohmann::json ValueToJson(const Value& v) {

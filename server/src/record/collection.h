@@ -1,6 +1,6 @@
 // Lists and maps as Aerospike stores and sends them: msgpack particles with the string/blob
-// type prefix and the order ext element (shared/protocol/aerospike-wire.md §8.1-8.3). Also the
-// ordering between values and the JSON form used by the admin API and the CLI.
+// type prefix and the order ext element (shared/protocol/aerospike-wire.md §8.1-8.2). Also the
+// JSON form used by the admin API and the CLI. Ordering is record/value_order.h.
 #pragma once
 
 #include <cstdint>
@@ -24,11 +24,11 @@ inline constexpr uint8_t kMapKeyValueOrdered = 0x03;
 // Nesting deeper than this is rejected when decoding (it only serves to exhaust the stack).
 inline constexpr int kMaxCollectionDepth = 64;
 
-// A list particle. An ordered list is sorted by CompareValues and carries the ext element.
+// A list particle. An ordered list is sorted (record/value_order.h) and carries the ext element.
 std::string EncodeList(std::span<const Value> items, bool ordered = false);
 
 // A map particle. `order_flags` is 0 (unordered), kMapKeyOrdered or kMapKeyValueOrdered; when
-// ordered, entries are sorted by key (CompareValues) and the ext element is written.
+// ordered, entries are sorted by key and the ext element is written.
 std::string EncodeMap(std::span<const std::pair<Value, Value>> entries, uint8_t order_flags = 0);
 
 // The elements of a list / map particle, without the order ext element. Nested lists and maps
@@ -40,9 +40,10 @@ absl::StatusOr<std::vector<std::pair<Value, Value>>> DecodeMap(std::string_view 
 // The order flags of a list / map particle (0 when it has no ext element or is malformed).
 uint8_t CollectionOrderFlags(std::string_view msgpack);
 
-// Aerospike's ordering (§8.3): nil < bool < integer < string < list < map < blob < double <
-// GeoJSON. Returns <0, 0 or >0.
-int CompareValues(const Value& a, const Value& b);
+// One value as a msgpack element (the form it takes inside a list or map), and back. A nested
+// list or map stays packed inside the Value.
+std::string PackValue(const Value& v);
+absl::StatusOr<Value> UnpackValue(std::string_view element);
 
 // JSON form: integers and doubles as numbers, strings, bools, null; lists as arrays; maps as
 // objects when every key is a string, else as arrays of [key, value]; blobs as

@@ -10,6 +10,7 @@
 
 #include "absl/strings/escaping.h"
 #include "base/result_code.h"
+#include "record/value_order.h"
 
 namespace tern::record {
 namespace {
@@ -326,54 +327,6 @@ TEST(CollectionTest, MutatedValidInputsNeverCrash) {
       }
     }
   }
-}
-
-TEST(CollectionTest, OrderAcrossTypes) {
-  // nil < bool < integer < string < list < map < blob < double < GeoJSON
-  std::vector<Value> ascending = {
-      Value(),
-      Value::Bool(false),
-      Value::Bool(true),
-      Value::Integer(std::numeric_limits<int64_t>::min()),
-      Value::Integer(-1),
-      Value::Integer(1000),
-      Value::String(""),
-      Value::String("a"),
-      Value::String("ab"),
-      Value::String("b"),
-      ListOf({}),
-      ListOf({Value::Integer(1)}),
-      ListOf({Value::Integer(1), Value::Integer(0)}),
-      ListOf({Value::Integer(2)}),
-      ListOf({Value::String("a")}),
-      MapOf({}),
-      MapOf({{Value::String("z"), Value::Integer(9)}}),
-      MapOf({{Value::Integer(1), Value::Integer(1)}, {Value::Integer(2), Value::Integer(1)}}),
-      MapOf({{Value::Integer(1), Value::Integer(2)}, {Value::Integer(2), Value::Integer(1)}}),
-      Value::Blob(""),
-      Value::Blob("\x01"),
-      Value::Blob("\xff"),
-      Value::Blob(std::string(1, '\0'), ParticleType::kJavaBlob),
-      Value::Double(-std::numeric_limits<double>::infinity()),
-      Value::Double(-1.5),
-      Value::Double(0.0),
-      Value::Double(1e300),
-      Value::GeoJson("{\"type\":\"Point\"}"),
-  };
-  for (size_t i = 0; i < ascending.size(); ++i) {
-    for (size_t j = 0; j < ascending.size(); ++j) {
-      int expected = i < j ? -1 : (i > j ? 1 : 0);
-      EXPECT_EQ(CompareValues(ascending[i], ascending[j]), expected) << i << " vs " << j;
-    }
-  }
-  // Doubles never equal integers; maps compare in key order regardless of stored order.
-  EXPECT_GT(CompareValues(Value::Double(1.0), Value::Integer(5)), 0);
-  EXPECT_EQ(CompareValues(MapOf({{Value::Integer(1), Value()}, {Value::Integer(2), Value()}}),
-                          MapOf({{Value::Integer(2), Value()}, {Value::Integer(1), Value()}})),
-            0);
-  // Ordered and unordered encodings of the same list compare equal.
-  std::vector<Value> items = {Value::Integer(1), Value::Integer(2)};
-  EXPECT_EQ(CompareValues(Value::List(EncodeList(items, true)), Value::List(EncodeList(items))), 0);
 }
 
 TEST(CollectionTest, OrderedListSorts) {
