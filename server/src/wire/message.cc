@@ -133,15 +133,15 @@ void AppendField(uint8_t type, std::string_view data, std::string* out) {
   out->append(data);
 }
 
-void AppendBinOp(uint8_t op, const record::Bin& bin, std::string* out) {
+void AppendOp(uint8_t op, std::string_view name, const record::Value& value, std::string* out) {
   const size_t size_at = out->size();
   PutU32(0, out);
   out->push_back(static_cast<char>(op));
-  out->push_back(static_cast<char>(bin.value.type()));
+  out->push_back(static_cast<char>(value.type()));
   out->push_back(0);
-  out->push_back(static_cast<char>(bin.name.size()));
-  out->append(bin.name);
-  AppendParticle(bin.value, out);
+  out->push_back(static_cast<char>(name.size()));
+  out->append(name);
+  AppendParticle(value, out);
   const uint32_t size = static_cast<uint32_t>(out->size() - size_at - 4);
   for (int i = 0; i < 4; ++i) (*out)[size_at + i] = static_cast<char>(size >> (24 - 8 * i));
 }

@@ -118,10 +118,13 @@ absl::Status ParseFieldsAndOps(Reader& r, uint16_t n_fields, uint16_t n_ops, Par
 // Parses one whole msg that must end exactly at the end of `body`.
 absl::Status ParseMsg(std::string_view body, ParsedMsg* out);
 
-// Response building.
+// Building msgs: the server's responses, and client/wire's requests.
 void AppendHeader(const MsgHeader& h, std::string* out);
 void AppendField(uint8_t type, std::string_view data, std::string* out);
-// One op carrying a bin (or, for a null value, just its name).
-void AppendBinOp(uint8_t op, const record::Bin& bin, std::string* out);
+// One op carrying a named value (or, for a null value, just its name).
+void AppendOp(uint8_t op, std::string_view name, const record::Value& value, std::string* out);
+inline void AppendBinOp(uint8_t op, const record::Bin& bin, std::string* out) {
+  AppendOp(op, bin.name, bin.value, out);
+}
 
 }  // namespace tern::wire
