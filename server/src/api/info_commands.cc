@@ -27,8 +27,9 @@ namespace {
 // `replicas` select the modern client code paths; collection, bit, UDF and index features are
 // added as they are implemented.
 constexpr const char* kFeatures =
-    "batch-any;batch-index;cluster-stable;float;peers;pipelining;pquery;pscans;query-show;"
-    "replicas;replicas-all;replicas-master;replicas-max;sindex-exists;truncate-namespace;udf";
+    "batch-any;batch-index;cdt-list;cdt-map;cluster-stable;float;peers;pipelining;pquery;pscans;"
+    "query-show;replicas;replicas-all;replicas-master;replicas-max;sindex-exists;"
+    "truncate-namespace;udf";
 
 // Partition and peer maps change only with membership; a single node has generation 1.
 constexpr int kPartitionGeneration = 1;

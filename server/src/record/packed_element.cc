@@ -274,6 +274,45 @@ ElementType TypeOf(std::string_view element) {
   return r.ReadHead(&h) ? h.type : ElementType::kNil;
 }
 
+std::optional<PackedContainer> SplitContainer(std::string_view packed) {
+  ElementReader r(packed);
+  ElementHead h;
+  if (!r.ReadHead(&h) || (h.type != ElementType::kList && h.type != ElementType::kMap)) {
+    return std::nullopt;
+  }
+  PackedContainer c;
+  c.map = h.type == ElementType::kMap;
+  const uint64_t n = uint64_t{h.count} * (c.map ? 2 : 1);
+  c.elements.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    std::optional<std::string_view> e = r.Next();
+    if (!e) return std::nullopt;
+    c.elements.push_back(*e);
+  }
+  if (!r.at_end()) return std::nullopt;
+  if (!c.elements.empty() && TypeOf(c.elements[0]) == ElementType::kExt) {
+    ElementHead meta;
+    ElementReader mr(c.elements[0]);
+    mr.ReadHead(&meta);
+    c.flags = meta.ext_type;
+    c.elements.erase(c.elements.begin(), c.elements.begin() + (c.map ? 2 : 1));
+  }
+  return c;
+}
+
+std::string JoinContainer(bool map, uint8_t flags, const std::vector<std::string_view>& elements) {
+  std::string out;
+  const uint32_t n = static_cast<uint32_t>(map ? elements.size() / 2 : elements.size());
+  const uint32_t meta = flags ? 1 : 0;
+  map ? AppendMapHeader(n + meta, &out) : AppendArrayHeader(n + meta, &out);
+  if (flags) {
+    AppendOrderExt(flags, &out);
+    if (map) out += PackNil();
+  }
+  for (std::string_view e : elements) out += e;
+  return out;
+}
+
 std::string PackInt(int64_t v) {
   std::string out;
   if (v >= 0) {

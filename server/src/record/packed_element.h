@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tern::record {
 
@@ -68,6 +69,17 @@ bool IsElement(std::string_view element, int max_depth = 64);
 bool IsStorable(std::string_view element);
 // The type of a well-formed element (kNil for empty input).
 ElementType TypeOf(std::string_view element);
+
+// A packed list or map split into its elements (a map's as key, value, key, value, ...) and the
+// order flags of its metadata element (0 without one).
+struct PackedContainer {
+  bool map = false;
+  uint8_t flags = 0;
+  std::vector<std::string_view> elements;
+};
+std::optional<PackedContainer> SplitContainer(std::string_view packed);
+// The reverse; a metadata element is written when `flags` is not 0.
+std::string JoinContainer(bool map, uint8_t flags, const std::vector<std::string_view>& elements);
 
 // Writers for the scalars operations return or build.
 std::string PackInt(int64_t v);

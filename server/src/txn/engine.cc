@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
 #include "base/strings.h"
+#include "record/cdt_operation.h"
 #include "storage/record_ref.h"
 #include "udf/lua_runtime.h"
 
@@ -86,6 +87,28 @@ absl::Status ReadCurrent(ns::Namespace& ns, const base::Digest& digest, bool nee
 
 void AppendAllBins(const record::Record& rec, std::vector<record::Bin>* out) {
   out->insert(out->end(), rec.bins.begin(), rec.bins.end());
+}
+
+// An op's answer goes into the response when it has one, or as a null entry when the client
+// asked for one entry per op.
+void AppendOpResult(const Op& op, Value result, bool respond_all_ops,
+                    std::vector<record::Bin>* out) {
+  if (!result.is_null() || respond_all_ops) out->push_back(record::Bin{op.bin, std::move(result)});
+}
+
+// List and map operations (wire ops 3 and 4) live in record/cdt_operation.h.
+absl::StatusOr<Value> CdtReadOp(const Op& op, const record::Record& rec) {
+  const record::Bin* b = rec.Find(op.bin);
+  return record::CdtRead(op.value.bytes(), b ? b->value : Value());
+}
+
+absl::StatusOr<Value> CdtModifyOp(const Op& op, record::Record* rec) {
+  if (op.bin.empty()) return MakeError(ResultCode::kBinNameError, "empty bin name");
+  const record::Bin* b = rec->Find(op.bin);
+  Value bin = b ? b->value : Value();
+  absl::StatusOr<Value> result = record::CdtModify(op.value.bytes(), &bin);
+  if (result.ok() && !bin.is_null()) rec->Set(op.bin, std::move(bin));
+  return result;
 }
 
 // Applies one modifying op to `rec`. Read ops are handled by the caller.
@@ -217,9 +240,9 @@ std::vector<Response> Engine::ExecuteBatch(std::span<const Request> reqs) {
 Response Engine::Read(ns::Namespace& ns, const Request& req) {
   for (const Op& op : req.ops) {
     if (!IsReadOp(op.type)) return Fail(ResultCode::kParameterError, "write op in a read command");
-    if (op.type != OpType::kRead) {
+    if (op.type != OpType::kRead && op.type != OpType::kCdtRead) {
       return Fail(ResultCode::kUnsupportedFeature,
-                  "collection/bit/HLL/expression reads are not supported yet");
+                  "bit/HLL/expression reads are not supported yet");
     }
   }
   Current cur;
@@ -234,7 +257,11 @@ Response Engine::Read(ns::Namespace& ns, const Request& req) {
   if (!req.metadata_only) {
     if (req.read_all_bins) AppendAllBins(*cur.rec, &resp.bins);
     for (const Op& op : req.ops) {
-      if (op.bin.empty()) {
+      if (op.type == OpType::kCdtRead) {
+        absl::StatusOr<Value> r = CdtReadOp(op, *cur.rec);
+        if (!r.ok()) return Fail(base::ResultCodeOf(r.status()), std::string(r.status().message()));
+        AppendOpResult(op, *std::move(r), req.respond_all_ops, &resp.bins);
+      } else if (op.bin.empty()) {
         AppendAllBins(*cur.rec, &resp.bins);
       } else if (const record::Bin* b = cur.rec->Find(op.bin)) {
         resp.bins.push_back(*b);
@@ -342,9 +369,15 @@ Response Engine::Write(ns::Namespace& ns, const Request& req) {
   bool deleted = false;
   for (const Op& op : req.ops) {
     if (IsReadOp(op.type)) {
+      if (op.type == OpType::kCdtRead) {
+        absl::StatusOr<Value> r = CdtReadOp(op, next);
+        if (!r.ok()) return Fail(base::ResultCodeOf(r.status()), std::string(r.status().message()));
+        AppendOpResult(op, *std::move(r), req.respond_all_ops, &resp.bins);
+        continue;
+      }
       if (op.type != OpType::kRead) {
         return Fail(ResultCode::kUnsupportedFeature,
-                    "collection/bit/HLL/expression reads are not supported yet");
+                    "bit/HLL/expression reads are not supported yet");
       }
       if (op.bin.empty()) {
         AppendAllBins(next, &resp.bins);
@@ -353,6 +386,12 @@ Response Engine::Write(ns::Namespace& ns, const Request& req) {
       } else if (req.respond_all_ops) {
         resp.bins.push_back(record::Bin{op.bin, Value()});
       }
+      continue;
+    }
+    if (op.type == OpType::kCdtModify) {
+      absl::StatusOr<Value> r = CdtModifyOp(op, &next);
+      if (!r.ok()) return Fail(base::ResultCodeOf(r.status()), std::string(r.status().message()));
+      AppendOpResult(op, *std::move(r), req.respond_all_ops, &resp.bins);
       continue;
     }
     if (op.type == OpType::kDelete) {
