@@ -5,7 +5,7 @@ CONFIG ?= config/tern.yaml
 
 FUZZ_SECONDS ?= 600
 
-.PHONY: run test build deps clean format fuzz
+.PHONY: run test build deps clean format fuzz cluster cluster-down
 
 deps:
 	@./scripts/install-deps
@@ -21,6 +21,14 @@ run: build
 
 test: build
 	ctest --preset $(PRESET) --timeout 900
+
+# A local cluster: node i on 127.0.0.(10+i) with the standard ports, data in build/cluster.
+NODES ?= 3
+cluster: build
+	./scripts/local-cluster up $(NODES)
+
+cluster-down:
+	./scripts/local-cluster down
 
 # The wire-protocol fuzzer (clang + libFuzzer, ASan, UBSan) on the seed corpus of real client
 # frames in tests/fuzz/corpus; new inputs go to build/fuzz/corpus.

@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
 #include "api/admin_server.h"
 #include "api/grpc_server.h"
 #include "api/info_commands.h"
@@ -15,6 +17,7 @@
 #include "base/logging.h"
 #include "base/node_id.h"
 #include "base/version.h"
+#include "cluster/cluster.h"
 #include "ns/catalog.h"
 #include "prometheus/registry.h"
 #include "query/index_catalog.h"
@@ -85,12 +88,26 @@ int main(int argc, char** argv) {
   udf::ModuleRegistry modules(**smd);
   udf::LuaRuntime lua(modules, udf::Limits{});
   txn::Engine engine(**catalog, &metrics, &lua);
+  const auto hostport = [&](uint16_t port) {
+    return absl::StrCat(config->node.address, ":", port);
+  };
+  cluster::Cluster cluster(
+      cluster::SelfInfo{*node_id,
+                        config->node.cluster_name,
+                        config->node.rack_id,
+                        {hostport(config->ports.fabric), hostport(config->ports.service),
+                         hostport(config->ports.grpc)}},
+      *config);
+  cluster.Attach(&engine);
+  engine.AttachCluster(&cluster);
   query::JobManager jobs;
   query::IndexCatalog indexes(**catalog, **smd);
   indexes.Load();
   api::InfoCommands info(engine, node, &modules, &jobs, &indexes);
+  info.AttachCluster(&cluster);
 
   const std::string& address = config->node.address;
+  if (absl::Status s = cluster.Start(address, config->ports.fabric); !s.ok()) return Fail(s);
   api::MetricsExposer exposer(registry, **catalog);
   if (absl::Status s = exposer.Start(address, config->ports.metrics); !s.ok()) return Fail(s);
   api::AdminServer admin(engine, info, node, &modules);
@@ -101,6 +118,13 @@ int main(int argc, char** argv) {
   if (absl::Status s = service.Start(address, config->ports.service); !s.ok()) return Fail(s);
   api::GrpcServer grpc_api(engine, info, node, config->service.max_batch_rows, &modules, &indexes);
   if (absl::Status s = grpc_api.Start(address, config->ports.grpc); !s.ok()) return Fail(s);
+  // Ready once this node is in a cluster view (at once without seeds; after the seeds answer,
+  // or one heartbeat timeout, with them): before that every request would be refused.
+  while (true) {
+    auto v = cluster.view();
+    if (v && v->self >= 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   admin.SetReady(true);
   log->info("node {} ready", node.name);
 
@@ -111,5 +135,6 @@ int main(int argc, char** argv) {
   grpc_api.Stop();
   service.Stop();
   admin.Stop();
+  cluster.Stop();
   return 0;
 }

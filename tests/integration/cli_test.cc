@@ -28,7 +28,7 @@ class CliTest : public ::testing::Test {
     std::filesystem::remove_all(*dir_);
     node_ = new TestNode(kAddress, *dir_);
     node_->Start("  - name: test\n    storage: memory\n  - name: bar\n    storage: flash\n");
-    ASSERT_TRUE(node_->WaitHealthy()) << node_->log();
+    ASSERT_TRUE(node_->WaitReady()) << node_->log();
   }
   static void TearDownTestSuite() {
     EXPECT_EQ(node_->Stop(), 0) << node_->log();

@@ -52,7 +52,7 @@ class GrpcServiceTest : public ::testing::Test {
     std::filesystem::remove_all(dir);
     node_ = new TestNode(kAddress, dir);
     node_->Start(kNamespaces);
-    ASSERT_TRUE(node_->WaitHealthy()) << node_->log();
+    ASSERT_TRUE(node_->WaitReady()) << node_->log();
     channel_ =
         grpc::CreateChannel(std::string(kAddress) + ":3100", grpc::InsecureChannelCredentials());
     ASSERT_TRUE(

@@ -34,7 +34,7 @@ class TerndTest : public ::testing::Test {
   static void SetUpTestSuite() {
     node_ = new TestNode("127.0.0.21", TestDir("ternd"));
     node_->Start(kNamespaces);
-    ASSERT_TRUE(node_->WaitHealthy()) << node_->log();
+    ASSERT_TRUE(node_->WaitReady()) << node_->log();
   }
   static void TearDownTestSuite() {
     EXPECT_EQ(node_->Stop(), 0) << node_->log();  // SIGTERM is a clean shutdown
@@ -156,7 +156,7 @@ TEST(TerndUdfTest, ModulesAreManagedOverRestAndSurviveRestart) {
   auto dir = TestDir("udf");
   TestNode node("127.0.0.24", dir);
   node.Start("  - name: test\n    storage: memory\n");
-  ASSERT_TRUE(node.WaitHealthy()) << node.log();
+  ASSERT_TRUE(node.WaitReady()) << node.log();
   const std::string src = "function hello(rec, who)\n  return 'hello ' .. who\nend\n";
   HttpResponse put = HttpRequest(node.address(), 8080, "PUT", "/v1/udf/greet.lua", src);
   ASSERT_EQ(put.status, 200) << put.body;
@@ -174,7 +174,7 @@ TEST(TerndUdfTest, ModulesAreManagedOverRestAndSurviveRestart) {
   // A restarted node has its modules at once (system metadata is persisted).
   EXPECT_EQ(node.Stop(), 0);
   node.StartWithArgs({"--config", node.config_path().string()});
-  ASSERT_TRUE(node.WaitHealthy()) << node.log();
+  ASSERT_TRUE(node.WaitReady()) << node.log();
   HttpResponse list = node.Get("/v1/udf");
   ASSERT_EQ(list.status, 200);
   json modules = json::parse(list.body);

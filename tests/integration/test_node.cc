@@ -133,7 +133,7 @@ void TestNode::StartWithArgs(const std::vector<std::string>& args) {
   }
 }
 
-bool TestNode::WaitHealthy(int timeout_ms) {
+bool TestNode::WaitReady(int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
     int status;
@@ -141,7 +141,7 @@ bool TestNode::WaitHealthy(int timeout_ms) {
       pid_ = -1;  // it exited
       return false;
     }
-    if (Get("/v1/health").status == 200) return true;
+    if (Get("/v1/ready").status == 200) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;

@@ -47,8 +47,8 @@ class TestNode {
   void Start(const std::string& namespaces_yaml);
   // Starts on an existing config file (or with none: the embedded default).
   void StartWithArgs(const std::vector<std::string>& args);
-  // Polls /v1/health until it answers 200; false after `timeout_ms`.
-  bool WaitHealthy(int timeout_ms = 20000);
+  // Polls /v1/ready (every front door up, cluster view adopted) until 200; false after `timeout_ms`.
+  bool WaitReady(int timeout_ms = 20000);
   // SIGTERM and wait; returns the exit status (or -1).
   int Stop();
   void Kill9();

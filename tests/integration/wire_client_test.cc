@@ -38,7 +38,7 @@ class WireClientTest : public ::testing::Test {
     node_->Start(
         "  - name: test\n    storage: memory\n    nsup_period_sec: 10\n"
         "  - name: bar\n    storage: flash\n");
-    ASSERT_TRUE(node_->WaitHealthy()) << node_->log();
+    ASSERT_TRUE(node_->WaitReady()) << node_->log();
   }
   static void TearDownTestSuite() {
     EXPECT_EQ(node_->Stop(), 0) << node_->log();

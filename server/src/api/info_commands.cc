@@ -31,40 +31,16 @@ constexpr const char* kFeatures =
     "query-show;replicas;replicas-all;replicas-master;replicas-max;sindex-exists;"
     "truncate-namespace;udf";
 
-// Partition and peer maps change only with membership; a single node has generation 1.
-constexpr int kPartitionGeneration = 1;
-constexpr int kPeersGeneration = 1;
-
 }  // namespace
 
 InfoCommands::InfoCommands(txn::Engine& engine, NodeIdentity node, udf::ModuleRegistry* modules,
                            query::JobManager* jobs, query::IndexCatalog* indexes)
-    : engine_(engine), node_(std::move(node)), modules_(modules), jobs_(jobs), indexes_(indexes) {
-  // 4096 bits, MSB first within each byte: all set.
-  owned_bitmap_b64_ = absl::Base64Escape(std::string(base::kPartitionCount / 8, '\xff'));
-}
-
-std::string InfoCommands::Replicas(bool with_regime) const {
-  // One column (the master) per namespace: a single node holds no replicas. Regime 0 = AP.
-  std::vector<std::string> parts;
-  for (const auto& n : engine_.catalog().namespaces()) {
-    parts.push_back(absl::StrCat(n->name(), ":", with_regime ? "0," : "", "1,", owned_bitmap_b64_));
-  }
-  return absl::StrJoin(parts, ";");
-}
-
-std::string InfoCommands::ReplicasMaster() const {
-  std::vector<std::string> parts;
-  for (const auto& n : engine_.catalog().namespaces()) {
-    parts.push_back(absl::StrCat(n->name(), ":", owned_bitmap_b64_));
-  }
-  return absl::StrJoin(parts, ";");
-}
-
-std::string InfoCommands::Peers() const {
-  // This node's peers, excluding itself: none until the fabric joins nodes into a cluster.
-  return absl::StrCat(kPeersGeneration, ",", node_.service_port, ",[]");
-}
+    : engine_(engine),
+      node_(std::move(node)),
+      modules_(modules),
+      jobs_(jobs),
+      indexes_(indexes),
+      cluster_(engine.catalog(), nullptr) {}
 
 std::string InfoCommands::ServiceAddress() const {
   // A wildcard address is not something a client can dial; an empty answer means "unknown".
@@ -95,21 +71,37 @@ std::string InfoCommands::Answer(std::string_view line) {
 
   if (name == "node") return node_.name;
   if (name == "features") return kFeatures;
-  if (name == "partition-generation") return absl::StrCat(kPartitionGeneration);
-  if (name == "peers-generation") return absl::StrCat(kPeersGeneration);
-  if (name == "rebalance-generation") return absl::StrCat(kPartitionGeneration);
-  if (name == "peers-clear-std" || name == "peers-clear-alt" || name == "peers-tls-std" ||
-      name == "peers-tls-alt") {
-    return Peers();
+  if (name == "partition-generation" || name == "peers-generation" ||
+      name == "rebalance-generation") {
+    return absl::StrCat(cluster_.Generation());
+  }
+  if (name == "peers-clear-std" || name == "peers-clear-alt") return cluster_.Peers();
+  if (name == "peers-tls-std" || name == "peers-tls-alt") {
+    return absl::StrCat(cluster_.Generation(), ",3000,[]");  // no TLS listener
   }
   if (name == "service-clear-std" || name == "service-clear-alt" || name == "service-tls-std" ||
       name == "service-tls-alt" || name == "service") {
     return ServiceAddress();
   }
-  if (name == "services" || name == "services-alternate" || name == "services-alumni") return "";
-  if (name == "replicas") return Replicas(true);
-  if (name == "replicas-all") return Replicas(false);
-  if (name == "replicas-master") return ReplicasMaster();
+  if (name == "services" || name == "services-alternate" || name == "services-alumni") {
+    return cluster_.Services();
+  }
+  if (name == "replicas") {
+    Params p = ParseParams(rest);
+    uint32_t max = 255;
+    if (auto it = p.find("max"); it != p.end() && !absl::SimpleAtoi(it->second, &max)) {
+      return InfoError(ResultCode::kParameterError, "max must be a number");
+    }
+    return cluster_.Replicas(true, max);
+  }
+  if (name == "replicas-all") return cluster_.Replicas(false, 255);
+  if (name == "replicas-master") return cluster_.ReplicasMaster();
+  if (name == "cluster-stable") return cluster_.ClusterStable(ParseParams(rest));
+  if (name == "quiesce") return cluster_.Quiesce(true);
+  if (name == "quiesce-undo") return cluster_.Quiesce(false);
+  if (name == "recluster") return cluster_.Recluster();
+  if (name == "tip") return cluster_.Tip(ParseParams(rest));
+  if (name == "tip-clear" || name == "services-alumni-reset") return cluster_.ForgetDeparted();
   if (name == "partitions") return absl::StrCat(base::kPartitionCount);
   if (name == "rack-ids") {
     std::vector<std::string> parts;
@@ -126,6 +118,8 @@ std::string InfoCommands::Answer(std::string_view line) {
   if (name == "edition") return base::kEdition;
   if (name == "tern-version") return base::kTernVersion;
   if (name == "status") return "ok";
+  // 8.1+ clients name themselves on connect; Tern has no use for it but must not refuse.
+  if (name == "user-agent-set") return "ok";
   if (name == "cluster-name") return node_.cluster_name;
   if (name == "namespaces") return Namespaces();
   if (name == "statistics") return Statistics();
@@ -206,8 +200,8 @@ std::string InfoCommands::NamespaceStats(std::string_view name) const {
   const ns::Namespace* n = engine_.catalog().Find(name);
   if (!n) return "type=unknown";
   return absl::StrCat(
-      "ns_cluster_size=1;objects=", n->index().size(), ";data_used_bytes=", n->data_bytes(),
-      ";memory_used_bytes=", n->memory_used_bytes(),
+      "ns_cluster_size=", cluster_.Size(), ";objects=", n->index().size(),
+      ";data_used_bytes=", n->data_bytes(), ";memory_used_bytes=", n->memory_used_bytes(),
       ";index_used_bytes=", n->index().ArenaBytesInUse(), ";disk_used_bytes=", n->disk_used_bytes(),
       ";stop_writes=", n->StopWrites() ? "true" : "false", ";expired_objects=", n->expired_total(),
       ";evicted_objects=", n->evicted_total(), ";truncated_objects=", n->truncated_total(), ";",
@@ -457,8 +451,9 @@ std::string InfoCommands::Statistics() const {
     memory += n->memory_used_bytes();
     disk += n->disk_used_bytes();
   }
-  return absl::StrCat("cluster_size=1;cluster_name=", node_.cluster_name, ";objects=", objects,
-                      ";memory_used_bytes=", memory, ";disk_used_bytes=", disk,
+  return absl::StrCat(cluster_.StatisticsFields(), ";cluster_name=", node_.cluster_name,
+                      ";objects=", objects, ";memory_used_bytes=", memory,
+                      ";disk_used_bytes=", disk,
                       ";namespaces=", engine_.catalog().namespaces().size());
 }
 

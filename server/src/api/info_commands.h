@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/cluster_info.h"
 #include "base/config.h"
 #include "query/index_catalog.h"
 #include "query/job_manager.h"
@@ -31,6 +32,12 @@ class InfoCommands {
   InfoCommands(txn::Engine& engine, NodeIdentity node, udf::ModuleRegistry* modules = nullptr,
                query::JobManager* jobs = nullptr, query::IndexCatalog* indexes = nullptr);
 
+  // Cluster answers (ownership, peers, stability) come from `cluster`; without one this node
+  // answers as a cluster of one.
+  void AttachCluster(cluster::Cluster* cluster) {
+    cluster_ = ClusterInfo(engine_.catalog(), cluster);
+  }
+
   // Answers one command line (`name`, `name:k=v;k=v` or `name/arg/arg`) with its value,
   // without the echo. Unknown commands answer `ERROR:4:unrecognized command`.
   std::string Answer(std::string_view line);
@@ -42,9 +49,6 @@ class InfoCommands {
   using Params = std::map<std::string, std::string, std::less<>>;
 
   std::string Namespaces() const;
-  std::string Replicas(bool with_regime) const;
-  std::string ReplicasMaster() const;
-  std::string Peers() const;
   std::string ServiceAddress() const;
   std::string NamespaceStats(std::string_view ns) const;
   std::string Sets(std::string_view ns, std::string_view set) const;
@@ -69,7 +73,7 @@ class InfoCommands {
   udf::ModuleRegistry* modules_;
   query::JobManager* jobs_;
   query::IndexCatalog* indexes_;
-  std::string owned_bitmap_b64_;  // every partition (a single node owns all)
+  ClusterInfo cluster_;
 };
 
 // `ERROR:<code>:<message>` as clients parse it.

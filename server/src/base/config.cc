@@ -168,6 +168,7 @@ class Parser {
   absl::Status ParsePorts(const YAML::Node& n, PortsConfig* out);
   absl::Status ParseLogging(const YAML::Node& n, LoggingConfig* out);
   absl::Status ParseService(const YAML::Node& n, ServiceConfig* out);
+  absl::Status ParseCluster(const YAML::Node& n, ClusterConfig* out);
   absl::Status ParseNamespace(const YAML::Node& n, const std::string& path, NamespaceConfig* out);
   absl::Status ParseSet(const YAML::Node& n, const std::string& path, SetConfig* out);
   absl::Status CheckPorts(const PortsConfig& ports, const YAML::Mark& root_mark) const;
@@ -369,6 +370,41 @@ absl::Status Parser::ParseService(const YAML::Node& n, ServiceConfig* out) {
   });
 }
 
+absl::Status Parser::ParseCluster(const YAML::Node& n, ClusterConfig* out) {
+  return ForEachField(n, "cluster", [&](const Field& f) -> absl::Status {
+    if (f.key == "seeds") {
+      if (!f.value.IsSequence() && !f.value.IsNull()) {
+        return Error(f, absl::StrCat("expected a list of host:port, got ", Describe(f.value)));
+      }
+      for (size_t i = 0; i < f.value.size(); ++i) {
+        const YAML::Node& seed = f.value[i];
+        if (!seed.IsScalar() || seed.Scalar().empty()) {
+          return Error(seed.Mark(), absl::StrCat("cluster.seeds[", i, "]"),
+                       "expected host or host:port");
+        }
+        out->seeds.push_back(seed.Scalar());
+      }
+      return absl::OkStatus();
+    }
+    if (f.key == "heartbeat_interval_ms") {
+      return ReadUnsigned<uint32_t>(f, 10, 10000, &out->heartbeat_interval_ms);
+    }
+    if (f.key == "heartbeat_timeout_beats") {
+      return ReadUnsigned<uint32_t>(f, 3, 1000, &out->heartbeat_timeout_beats);
+    }
+    if (f.key == "replication_timeout_ms") {
+      return ReadUnsigned<uint32_t>(f, 10, 600000, &out->replication_timeout_ms);
+    }
+    if (f.key == "migrate_fill_delay_sec") {
+      return ReadUnsigned<uint32_t>(f, 0, 86400, &out->migrate_fill_delay_sec);
+    }
+    if (f.key == "migrate_max_records_per_sec") {
+      return ReadUnsigned<uint32_t>(f, 0, 100000000, &out->migrate_max_records_per_sec);
+    }
+    return UnknownKey(f);
+  });
+}
+
 absl::Status Parser::ParseLogging(const YAML::Node& n, LoggingConfig* out) {
   return ForEachField(n, "logging", [&](const Field& f) -> absl::Status {
     if (f.key != "level") return UnknownKey(f);
@@ -529,6 +565,7 @@ absl::Status Parser::Parse(const YAML::Node& root, Config* config) {
     if (f.key == "ports") return ParsePorts(f.value, &config->ports);
     if (f.key == "logging") return ParseLogging(f.value, &config->logging);
     if (f.key == "service") return ParseService(f.value, &config->service);
+    if (f.key == "cluster") return ParseCluster(f.value, &config->cluster);
     if (f.key == "namespaces") {
       if (!f.value.IsSequence() && !f.value.IsNull()) {
         return Error(f, absl::StrCat("expected a list, got ", Describe(f.value)));

@@ -67,6 +67,18 @@ struct ServiceConfig {
   uint32_t max_batch_rows = 10000;                  // larger batches answer 151
 };
 
+// Membership and data movement between nodes (the fabric, ports.fabric).
+struct ClusterConfig {
+  // Fabric addresses (host:port; port defaults to 3001) of nodes to join. Empty = a cluster
+  // of one. This node's own address may be listed (one seed list for every node).
+  std::vector<std::string> seeds;
+  uint32_t heartbeat_interval_ms = 150;
+  uint32_t heartbeat_timeout_beats = 10;     // a peer silent this many intervals is gone
+  uint32_t replication_timeout_ms = 2000;    // a replica write not acknowledged by then fails
+  uint32_t migrate_fill_delay_sec = 0;       // wait this long after a change before migrating
+  uint32_t migrate_max_records_per_sec = 0;  // per node; 0 = no throttle
+};
+
 struct LoggingConfig {
   std::string level = "info";  // trace, debug, info, warn, error
 };
@@ -75,6 +87,7 @@ struct Config {
   NodeConfig node;
   PortsConfig ports;
   ServiceConfig service;
+  ClusterConfig cluster;
   LoggingConfig logging;
   std::vector<NamespaceConfig> namespaces;
 

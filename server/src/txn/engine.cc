@@ -5,8 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
 #include "base/strings.h"
+#include "cluster/cluster.h"
 #include "record/cdt_operation.h"
 #include "storage/record_ref.h"
+#include "txn/proxy_codec.h"
 #include "udf/lua_runtime.h"
 
 namespace tern::txn {
@@ -202,6 +204,36 @@ Engine::Engine(ns::Catalog& catalog, TxnMetrics* metrics, udf::LuaRuntime* udf)
     : catalog_(catalog), metrics_(metrics), udf_(udf) {}
 
 Response Engine::Execute(const Request& req) {
+  if (cluster_) {
+    // Reads may run on any owner with a complete copy; writes (and reads that may touch)
+    // run on the acting master, which replicates them.
+    const bool write = req.command != Command::kRead || req.read_touch_ttl_pct > 0;
+    cluster::Route route = cluster_->RouteOf(req.ns, base::PartitionOf(req.digest), write);
+    if (route.kind == cluster::Route::kUnavailable) {
+      return Fail(ResultCode::kPartitionUnavailable, "this node has not joined a cluster yet");
+    }
+    if (route.kind == cluster::Route::kProxy) {
+      fabric::v1::ProxyReply reply;
+      if (absl::Status s = cluster_->Proxy(route.fabric_address, ToProxy(req), &reply); !s.ok()) {
+        return Fail(base::ResultCodeOf(s), std::string(s.message()));
+      }
+      return FromProxyReply(reply);
+    }
+  }
+  return ExecuteLocal(req);
+}
+
+void Engine::ExecuteProxied(const fabric::v1::ProxyRequest& in, fabric::v1::ProxyReply* reply) {
+  auto req = FromProxy(in);
+  if (!req.ok()) {
+    ToProxyReply(Fail(base::ResultCodeOf(req.status()), std::string(req.status().message())),
+                 reply);
+    return;
+  }
+  ToProxyReply(ExecuteLocal(*req), reply);
+}
+
+Response Engine::ExecuteLocal(const Request& req) {
   const int64_t start = base::MonotonicNs();
   ns::Namespace* ns = catalog_.Find(req.ns);
   Response resp;
@@ -415,34 +447,13 @@ absl::Status Engine::Commit(ns::Namespace& ns, const Request& req, const Current
                             record::Record next, uint16_t set_id, bool fresh, uint32_t now,
                             Response* resp) {
   const base::Digest& digest = req.digest;
-  const uint32_t partition = base::PartitionOf(digest);
-  // Secondary indexes move from the old contents (also of an expired or truncated version
-  // still in the index) to the new ones.
-  storage::RecordRef old_body = cur.rec;
-  if (cur.entry && !old_body) {
-    auto sindexes = ns.sindexes();
-    if (sindexes && !sindexes->empty()) old_body = ns.BodyOf(digest);
-  }
-  auto update_sindexes = [&](const record::Record* now) {
-    const record::Record* before = old_body ? &*old_body : nullptr;
-    if (!cur.entry || cur.meta.set_id == set_id) {
-      ns.UpdateSindexes(digest, set_id, cur.entry ? before : nullptr, now);
-    } else {
-      ns.UpdateSindexes(digest, cur.meta.set_id, before, nullptr);
-      ns.UpdateSindexes(digest, set_id, nullptr, now);
-    }
-  };
   // A write that leaves no bins removes the record (Aerospike's rule).
   if (next.bins.empty()) {
     if (!cur.exists) return MakeError(ResultCode::kRecordNotFound, "record not found");
     if (cur.entry) {
-      // Device first: a failed erase must leave the index agreeing with the device.
       const bool sync = req.durable_delete || ns.config().commit_to_device;
-      if (absl::Status s = ns.storage().Erase(partition, digest, sync); !s.ok()) return s;
-      update_sindexes(nullptr);
-      ns.index().Remove(digest, [](const index::IndexEntry&) { return true; });
-      ns.storage().Release(cur.meta.storage_handle);
-      ns.Account(cur.meta.set_id, -1, -static_cast<int64_t>(cur.meta.stored_size));
+      if (absl::Status s = RemoveVersion(ns, digest, cur, sync); !s.ok()) return s;
+      if (absl::Status s = Replicate(ns, digest, nullptr, nullptr); !s.ok()) return s;
     }
     resp->generation = 0;
     resp->void_time = 0;
@@ -462,29 +473,80 @@ absl::Status Engine::Commit(ns::Namespace& ns, const Request& req, const Current
   const uint64_t lut = ns.NextLastUpdateMs(set_id, cur.entry ? cur.meta.last_update_ms : 0);
 
   record::StoredMeta stored{generation, *void_time, lut, req.set};
-  uint32_t stored_size = 0;
   storage::RecordRef body = storage::RecordRef::Make(std::move(next));
-  auto handle = ns.storage().Store(partition, digest, stored, body, ns.config().commit_to_device,
-                                   &stored_size);
+  if (absl::Status s = StoreVersion(ns, digest, cur, set_id, stored, body); !s.ok()) return s;
+  if (absl::Status s = Replicate(ns, digest, &stored, &*body); !s.ok()) return s;
+  resp->generation = generation;
+  resp->void_time = *void_time;
+  return absl::OkStatus();
+}
+
+absl::Status Engine::RemoveVersion(ns::Namespace& ns, const base::Digest& digest,
+                                   const Current& cur, bool sync) {
+  storage::RecordRef old_body = cur.rec;
+  if (!old_body) {
+    auto sindexes = ns.sindexes();
+    if (sindexes && !sindexes->empty()) old_body = ns.BodyOf(digest);
+  }
+  // Device first: a failed erase must leave the index agreeing with the device.
+  if (absl::Status s = ns.storage().Erase(base::PartitionOf(digest), digest, sync); !s.ok()) {
+    return s;
+  }
+  index::RecordMeta removed{};
+  const bool had = ns.index().Remove(digest, [&](const index::IndexEntry& e) {
+    removed = index::MetaOf(e);
+    return true;
+  });
+  if (!had) return absl::OkStatus();
+  if (old_body) ns.UpdateSindexes(digest, removed.set_id, &*old_body, nullptr);
+  ns.storage().Release(removed.storage_handle);
+  ns.Account(removed.set_id, -1, -static_cast<int64_t>(removed.stored_size));
+  return absl::OkStatus();
+}
+
+absl::Status Engine::StoreVersion(ns::Namespace& ns, const base::Digest& digest, const Current& cur,
+                                  uint16_t set_id, const record::StoredMeta& meta,
+                                  storage::RecordRef body) {
+  // Secondary indexes move from the old contents (also of an expired or truncated version
+  // still in the index) to the new ones.
+  storage::RecordRef old_body = cur.rec;
+  if (cur.entry && !old_body) {
+    auto sindexes = ns.sindexes();
+    if (sindexes && !sindexes->empty()) old_body = ns.BodyOf(digest);
+  }
+  uint32_t stored_size = 0;
+  auto handle = ns.storage().Store(base::PartitionOf(digest), digest, meta, body,
+                                   ns.config().commit_to_device, &stored_size);
   if (!handle.ok()) return handle.status();
-  update_sindexes(&*body);
+  const record::Record* before = old_body ? &*old_body : nullptr;
+  if (!cur.entry || cur.meta.set_id == set_id) {
+    ns.UpdateSindexes(digest, set_id, cur.entry ? before : nullptr, &*body);
+  } else {
+    ns.UpdateSindexes(digest, cur.meta.set_id, before, nullptr);
+    ns.UpdateSindexes(digest, set_id, nullptr, &*body);
+  }
 
   index::RecordMeta old{};
   bool created = false;
   ns.index().Upsert(digest, [&](index::IndexEntry& e, bool is_new) {
     created = is_new;
     if (!is_new) old = index::MetaOf(e);
-    index::SetMeta(e, index::RecordMeta{*void_time, generation, set_id, lut, *handle, stored_size});
+    index::SetMeta(e, index::RecordMeta{meta.void_time, meta.generation, set_id,
+                                        meta.last_update_ms, *handle, stored_size});
   });
   if (!created) {
     ns.storage().Release(old.storage_handle);
     ns.Account(old.set_id, -1, -static_cast<int64_t>(old.stored_size));
   }
   ns.Account(set_id, 1, stored_size);
-
-  resp->generation = generation;
-  resp->void_time = *void_time;
   return absl::OkStatus();
+}
+
+absl::Status Engine::Replicate(ns::Namespace& ns, const base::Digest& digest,
+                               const record::StoredMeta* meta, const record::Record* body) {
+  if (!cluster_) return absl::OkStatus();
+  const std::string image = meta ? record::EncodeRecord(*meta, *body) : std::string();
+  return cluster_->Replicate(ns.name(), base::PartitionOf(digest), digest, image);
 }
 
 Response Engine::ApplyUdf(ns::Namespace& ns, const Request& req) {
@@ -554,21 +616,13 @@ Response Engine::Delete(ns::Namespace& ns, const Request& req) {
       req.generation <= cur.meta.generation) {
     return Fail(ResultCode::kGenerationError);
   }
-  auto sindexes = ns.sindexes();
-  storage::RecordRef old_body =
-      sindexes && !sindexes->empty() ? ns.BodyOf(digest) : storage::RecordRef();
   const bool sync = req.durable_delete || ns.config().commit_to_device;
-  if (absl::Status s = ns.storage().Erase(base::PartitionOf(digest), digest, sync); !s.ok()) {
+  if (absl::Status s = RemoveVersion(ns, digest, cur, sync); !s.ok()) {
     return Fail(base::ResultCodeOf(s), std::string(s.message()));
   }
-  if (old_body) ns.UpdateSindexes(digest, cur.meta.set_id, &*old_body, nullptr);
-  index::RecordMeta removed{};
-  ns.index().Remove(digest, [&](const index::IndexEntry& e) {
-    removed = index::MetaOf(e);
-    return true;
-  });
-  ns.storage().Release(removed.storage_handle);
-  ns.Account(removed.set_id, -1, -static_cast<int64_t>(removed.stored_size));
+  if (absl::Status s = Replicate(ns, digest, nullptr, nullptr); !s.ok()) {
+    return Fail(base::ResultCodeOf(s), std::string(s.message()));
+  }
   return Response{};  // clients expect generation and void time 0 on a delete
 }
 
@@ -680,7 +734,9 @@ absl::Status Engine::Aggregate(const ScanOptions& opts, std::string_view module,
         if (next_match == matches->digests.size()) return false;
         buffer.clear();
         pos = 0;
-        ReadForQuery(opts, matches->digests[next_match++], [&](const ScannedRecord& r) {
+        const base::Digest& d = matches->digests[next_match++];
+        if (!Serves(opts.ns, base::PartitionOf(d))) continue;
+        ReadForQuery(opts, d, [&](const ScannedRecord& r) {
           if (matches->still_matches(*r.record)) buffer.push_back(Item{r, *r.record});
         });
         continue;
@@ -688,6 +744,10 @@ absl::Status Engine::Aggregate(const ScanOptions& opts, std::string_view module,
       if (next_partition == base::kPartitionCount) return false;
       buffer.clear();
       pos = 0;
+      if (!Serves(opts.ns, next_partition)) {
+        ++next_partition;  // another node aggregates it
+        continue;
+      }
       absl::Status s =
           ScanPartition(opts, next_partition++, std::nullopt, [&](const ScannedRecord& r) {
             buffer.push_back(Item{r, *r.record});
@@ -719,6 +779,86 @@ absl::Status Engine::Truncate(std::string_view ns_name, std::string_view set, in
                      absl::StrCat("namespace '", Absl(ns_name), "' not found"));
   if (absl::Status s = ns->Truncate(set, before_ms); !s.ok()) return s;
   catalog_.WakeSweeper();
+  return absl::OkStatus();
+}
+
+}  // namespace tern::txn
+
+namespace tern::txn {
+
+bool Engine::Serves(std::string_view ns, uint32_t partition) const {
+  return !cluster_ || cluster_->Serves(ns, partition);
+}
+
+absl::StatusOr<bool> Engine::ApplyImage(std::string_view ns_name, const base::Digest& digest,
+                                        std::string_view image, bool merge) {
+  ns::Namespace* ns = catalog_.Find(ns_name);
+  if (!ns) {
+    return MakeError(ResultCode::kNamespaceNotFound,
+                     absl::StrCat("namespace '", Absl(ns_name), "' not found"));
+  }
+  absl::MutexLock lock(&ns->RecordLock(digest));
+  Current cur;
+  if (absl::Status s = ReadCurrent(*ns, digest, false, base::NowEpochSeconds(), &cur); !s.ok()) {
+    return s;
+  }
+  if (image.empty()) {
+    if (!cur.entry) return false;
+    if (absl::Status s = RemoveVersion(*ns, digest, cur, ns->config().commit_to_device); !s.ok())
+      return s;
+    return true;
+  }
+  record::StoredMeta meta;
+  record::Record rec;
+  if (absl::Status s = record::DecodeRecord(image, &meta, &rec); !s.ok()) return s;
+  if (merge && cur.entry) {
+    // Conflict resolution as Aerospike's default: higher generation, then later update.
+    const bool newer = meta.generation != cur.meta.generation
+                           ? meta.generation > cur.meta.generation
+                           : meta.last_update_ms > cur.meta.last_update_ms;
+    if (!newer) return false;
+  }
+  auto set_id = ns->sets().IdFor(meta.set_name);
+  if (!set_id.ok()) return set_id.status();
+  if (absl::Status s = ns->NoteBinNames(rec); !s.ok()) return s;
+  if (absl::Status s =
+          StoreVersion(*ns, digest, cur, *set_id, meta, storage::RecordRef::Make(std::move(rec)));
+      !s.ok()) {
+    return s;
+  }
+  return true;
+}
+
+absl::Status Engine::ForEachImage(
+    std::string_view ns, uint32_t partition,
+    absl::FunctionRef<bool(const base::Digest&, std::string image)> fn) {
+  ScanOptions opts;
+  opts.ns = std::string(ns);
+  return ScanPartition(opts, partition, std::nullopt, [&](const ScannedRecord& r) {
+    record::StoredMeta meta{r.meta.generation, r.meta.void_time, r.meta.last_update_ms, r.set};
+    return fn(r.digest, record::EncodeRecord(meta, *r.record));
+  });
+}
+
+uint64_t Engine::RecordsIn(std::string_view ns_name, uint32_t partition) {
+  ns::Namespace* ns = catalog_.Find(ns_name);
+  return ns ? ns->index().PartitionSize(partition) : 0;
+}
+
+absl::Status Engine::DropPartition(std::string_view ns_name, uint32_t partition) {
+  ns::Namespace* ns = catalog_.Find(ns_name);
+  if (!ns) {
+    return MakeError(ResultCode::kNamespaceNotFound,
+                     absl::StrCat("namespace '", Absl(ns_name), "' not found"));
+  }
+  std::vector<base::Digest> digests;
+  ns->index().ForEachInPartition(partition, [&](const index::IndexEntry& e) {
+    digests.push_back(e.digest);
+    return true;
+  });
+  for (const base::Digest& d : digests) {
+    ns->RemoveRecordIf(d, [](const index::IndexEntry&) { return true; });
+  }
   return absl::OkStatus();
 }
 

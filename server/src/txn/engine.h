@@ -12,6 +12,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "cluster/local_data.h"
 #include "index/index_entry.h"
 #include "ns/catalog.h"
 #include "storage/record_ref.h"
@@ -20,6 +21,9 @@
 
 namespace tern::udf {
 class LuaRuntime;
+}
+namespace tern::cluster {
+class Cluster;
 }
 
 namespace tern::txn {
@@ -53,10 +57,14 @@ struct QueryMatches {
   std::function<bool(const record::Record&)> still_matches;
 };
 
-class Engine {
+class Engine final : public cluster::LocalData {
  public:
   // `metrics` may be null (tests, tools); without `udf`, UDF commands are refused.
   Engine(ns::Catalog& catalog, TxnMetrics* metrics, udf::LuaRuntime* udf = nullptr);
+
+  // In a cluster, requests for partitions another node masters are proxied there and writes
+  // are replicated before they are acknowledged. Without one, every partition is local.
+  void AttachCluster(cluster::Cluster* cluster) { cluster_ = cluster; }
 
   Response Execute(const Request& req);
   // Each request answered independently; responses in request order.
@@ -85,8 +93,33 @@ class Engine {
   absl::Status Truncate(std::string_view ns, std::string_view set, int64_t before_ms);
 
   ns::Catalog& catalog() { return catalog_; }
+  // Whether scans and queries of `partition` run here: always on a single node; in a cluster
+  // where this node acts as its master with a complete copy.
+  bool Serves(std::string_view ns, uint32_t partition) const;
+
+  // cluster::LocalData: replica writes, migrations and proxied requests from other nodes.
+  absl::StatusOr<bool> ApplyImage(std::string_view ns, const base::Digest& digest,
+                                  std::string_view image, bool merge) override;
+  absl::Status ForEachImage(
+      std::string_view ns, uint32_t partition,
+      absl::FunctionRef<bool(const base::Digest&, std::string image)> fn) override;
+  uint64_t RecordsIn(std::string_view ns, uint32_t partition) override;
+  absl::Status DropPartition(std::string_view ns, uint32_t partition) override;
+  void ExecuteProxied(const fabric::v1::ProxyRequest& req, fabric::v1::ProxyReply* reply) override;
 
  private:
+  Response ExecuteLocal(const Request& req);
+  // Removes the current version (device first), its index entry and index keys.
+  absl::Status RemoveVersion(ns::Namespace& ns, const base::Digest& digest, const Current& cur,
+                             bool sync);
+  // Stores `body` as the record's version with `meta`, moving secondary-index keys from the
+  // current version; returns the stored size.
+  absl::Status StoreVersion(ns::Namespace& ns, const base::Digest& digest, const Current& cur,
+                            uint16_t set_id, const record::StoredMeta& meta,
+                            storage::RecordRef body);
+  // Hands a committed change to the replicas (no-op outside a cluster).
+  absl::Status Replicate(ns::Namespace& ns, const base::Digest& digest,
+                         const record::StoredMeta* meta, const record::Record* body);
   Response Read(ns::Namespace& ns, const Request& req);
   Response Write(ns::Namespace& ns, const Request& req);
   Response Delete(ns::Namespace& ns, const Request& req);
@@ -102,6 +135,7 @@ class Engine {
   ns::Catalog& catalog_;
   TxnMetrics* metrics_;
   udf::LuaRuntime* udf_;
+  cluster::Cluster* cluster_ = nullptr;
 };
 
 }  // namespace tern::txn

@@ -118,6 +118,23 @@ bool AppendRecordMsg(const txn::ScanOptions& opts, const txn::ScannedRecord& r,
 
 // --- scans ------------------------------------------------------------------------------------
 
+// In a cluster, partitions this node does not serve (another node masters them, or the copy
+// here is still filling) are answered with a partition-done msg carrying 11: the client
+// retries them on another node. They are taken out of `parts`.
+void ReportUnserved(txn::Engine& engine, const std::string& ns, std::vector<ScanPart>* parts,
+                    std::string* out) {
+  const size_t frame_at = out->size();
+  bool any = false;
+  std::erase_if(*parts, [&](const ScanPart& p) {
+    if (engine.Serves(ns, p.partition)) return false;
+    if (!any) AppendProtoHeader(MessageType::kMessage, 0, out);
+    any = true;
+    AppendStatusMsg(ResultCode::kPartitionUnavailable, info3::kPartitionDone, p.partition, out);
+    return true;
+  });
+  if (any) PatchProtoSize(out, frame_at, MessageType::kMessage);
+}
+
 class ScanJob final : public StreamJob {
  public:
   ScanJob(txn::Engine& engine, txn::ScanOptions opts, std::vector<ScanPart> parts,
@@ -565,6 +582,8 @@ void Dispatcher::HandleBackgroundScan(const ParsedMsg& msg, std::string* out) {
     std::vector<std::pair<base::Digest, std::string>> batch;
     for (uint32_t p = 0; p < base::kPartitionCount && !progress.abort; ++p) {
       batch.clear();
+      progress.partitions_done = p + 1;
+      if (!engine.Serves(opts.ns, p)) continue;  // the node that masters it runs it there
       (void)engine.ScanPartition(opts, p, std::nullopt, [&](const txn::ScannedRecord& r) {
         batch.emplace_back(r.digest, r.set);
         return true;
@@ -578,7 +597,6 @@ void Dispatcher::HandleBackgroundScan(const ParsedMsg& msg, std::string* out) {
         const ResultCode rc = engine.Execute(req).result;
         ++(rc == ResultCode::kOk ? progress.succeeded : progress.failed);
       }
-      progress.partitions_done = p + 1;
     }
   };
   if (!jobs_->Submit(task_id, opts.ns, opts.set, std::move(work))) {
@@ -749,6 +767,7 @@ std::unique_ptr<StreamJob> Dispatcher::HandleScan(const ParsedMsg& msg, std::str
   }
   std::sort(parts.begin(), parts.end(),
             [](const auto& a, const auto& b) { return a.partition < b.partition; });
+  ReportUnserved(engine_, opts.ns, &parts, out);
 
   uint64_t max_records = 0;
   if (msg.Has(kFieldMaxRecords)) {

@@ -1,0 +1,162 @@
+#include "api/cluster_info.h"
+
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "api/info_commands.h"
+#include "base/node_id.h"
+
+namespace tern::api {
+
+using base::ResultCode;
+
+namespace {
+
+std::string Base64(const cluster::PartitionBits& bits) {
+  return absl::Base64Escape(
+      absl::string_view(reinterpret_cast<const char*>(bits.data()), bits.size()));
+}
+
+}  // namespace
+
+std::string ClusterInfo::Replicas(bool with_regime, uint32_t max_columns) const {
+  auto v = cluster_ ? cluster_->view() : nullptr;
+  std::vector<std::string> parts;
+  for (const auto& n : catalog_->namespaces()) {
+    std::vector<cluster::PartitionBits> columns;
+    const cluster::NamespaceTable* t = v ? v->Table(n->name()) : nullptr;
+    if (!cluster_) {
+      columns.emplace_back().fill(0xff);  // a cluster of one owns everything
+    } else if (!t || v->self < 0 || t->copies == 0) {
+      columns.emplace_back().fill(0);  // not in a cluster yet: nothing
+    } else {
+      columns.resize(std::min(t->copies, std::max<uint32_t>(max_columns, 1)));
+      for (auto& c : columns) c.fill(0);
+      for (uint32_t p = 0; p < base::kPartitionCount; ++p) {
+        auto order = t->ClientOrder(p);
+        for (size_t i = 0; i < order.size() && i < columns.size(); ++i) {
+          if (order[i] == v->self) cluster::SetBit(columns[i], p, true);
+        }
+      }
+    }
+    std::string entry = absl::StrCat(n->name(), ":", with_regime ? "0," : "", columns.size());
+    for (const auto& c : columns) absl::StrAppend(&entry, ",", Base64(c));
+    parts.push_back(std::move(entry));
+  }
+  return absl::StrJoin(parts, ";");
+}
+
+std::string ClusterInfo::ReplicasMaster() const {
+  std::string all = Replicas(false, 1);
+  // "<ns>:1,<b64>" → "<ns>:<b64>"
+  std::vector<std::string> parts;
+  for (absl::string_view e : absl::StrSplit(all, ';', absl::SkipEmpty())) {
+    size_t colon = e.find(':');
+    size_t comma = e.find(',', colon);
+    parts.push_back(absl::StrCat(e.substr(0, colon + 1), e.substr(comma + 1)));
+  }
+  return absl::StrJoin(parts, ";");
+}
+
+uint64_t ClusterInfo::Generation() const {
+  return cluster_ ? cluster_->membership().peers_generation() : 1;
+}
+
+std::string ClusterInfo::Peers() const {
+  std::vector<std::string> peers;
+  if (auto v = cluster_ ? cluster_->view() : nullptr) {
+    for (size_t i = 0; i < v->members.size(); ++i) {
+      if (static_cast<int>(i) == v->self) continue;
+      peers.push_back(absl::StrCat("[", base::NodeName(v->members[i].id), ",,[",
+                                   v->addresses[i].service, "]]"));
+    }
+  }
+  return absl::StrCat(Generation(), ",3000,[", absl::StrJoin(peers, ","), "]");
+}
+
+std::string ClusterInfo::Services() const {
+  std::vector<std::string> out;
+  if (auto v = cluster_ ? cluster_->view() : nullptr) {
+    for (size_t i = 0; i < v->members.size(); ++i) {
+      if (static_cast<int>(i) != v->self) out.push_back(v->addresses[i].service);
+    }
+  }
+  return absl::StrJoin(out, ";");
+}
+
+uint32_t ClusterInfo::Size() const { return cluster_ ? cluster_->Stats().size : 1; }
+
+std::string ClusterInfo::StatisticsFields() const {
+  if (!cluster_) {
+    return "cluster_size=1;cluster_key=0;cluster_integrity=true;migrate_allowed=true;"
+           "migrate_partitions_remaining=0";
+  }
+  cluster::ClusterStats s = cluster_->Stats();
+  return absl::StrCat("cluster_size=", s.size, ";cluster_key=", absl::StrCat(absl::Hex(s.key)),
+                      ";cluster_integrity=", s.integrity ? "true" : "false",
+                      ";cluster_principal=", base::NodeName(s.principal), ";migrate_allowed=true",
+                      ";migrate_partitions_remaining=", s.migrations_remaining,
+                      ";proxy_total=", s.proxies, ";replica_writes=", s.replica_writes,
+                      ";migrate_records_sent=", s.migrate_records_sent,
+                      ";migrate_records_received=", s.migrate_records_received,
+                      ";quiesced=", cluster_->membership().quiesced() ? "true" : "false");
+}
+
+std::string ClusterInfo::ClusterStable(const Params& p) const {
+  if (!cluster_) return "0";
+  cluster::ClusterStats s = cluster_->Stats();
+  if (auto it = p.find("size"); it != p.end()) {
+    uint32_t want = 0;
+    if (!absl::SimpleAtoi(it->second, &want)) {
+      return InfoError(ResultCode::kParameterError, "size must be a number");
+    }
+    if (want != s.size) return "ERROR::cluster-not-specified-size";
+  }
+  if (s.key == 0 || !s.integrity) return "ERROR::unstable-cluster";
+  const auto ignore = p.find("ignore-migrations");
+  const bool ignore_migrations = ignore != p.end() && ignore->second == "true";
+  if (!ignore_migrations) {
+    uint32_t remaining = s.migrations_remaining;
+    for (const auto& peer : cluster_->membership().Peers()) {
+      if (peer.alive) remaining += peer.migrations_remaining;
+    }
+    if (remaining > 0) return "ERROR::unstable-cluster";
+  }
+  return absl::StrCat(absl::Hex(s.key));
+}
+
+std::string ClusterInfo::Quiesce(bool on) {
+  if (!cluster_) return InfoError(ResultCode::kUnsupportedFeature, "not in a cluster");
+  cluster_->membership().SetQuiesced(on);
+  return "ok";
+}
+
+std::string ClusterInfo::Recluster() {
+  if (!cluster_) return "ok";
+  if (cluster_->membership().principal() != cluster_->self_id()) return "ignored-by-non-principal";
+  cluster_->membership().Recluster();
+  return "ok";
+}
+
+std::string ClusterInfo::Tip(const Params& p) {
+  if (!cluster_) return InfoError(ResultCode::kUnsupportedFeature, "not in a cluster");
+  auto host = p.find("host");
+  if (host == p.end() || host->second.empty()) {
+    return InfoError(ResultCode::kParameterError, "tip:host=<address>;port=<fabric port>");
+  }
+  auto port = p.find("port");
+  cluster_->membership().AddSeed(port == p.end() ? host->second
+                                                 : absl::StrCat(host->second, ":", port->second));
+  return "ok";
+}
+
+std::string ClusterInfo::ForgetDeparted() {
+  if (cluster_) cluster_->membership().ForgetDeparted();
+  return "ok";
+}
+
+}  // namespace tern::api

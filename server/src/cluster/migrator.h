@@ -1,0 +1,91 @@
+// Migrations: after every view change each node works out, partition by partition, what it
+// must send — a complete copy to final owners that lack one (when it is the acting master), its
+// copy merged into the acting master (when its copy may have diverged, or nobody held a
+// complete one), or nothing before dropping a partition it no longer owns (once every owner
+// holds a complete copy). One partition at a time, from a snapshot, while the acting master
+// keeps serving; writes during a fill reach the new owner by replication.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "base/config.h"
+#include "cluster/fabric_client.h"
+#include "cluster/holdings.h"
+#include "cluster/local_data.h"
+#include "cluster/membership.h"
+
+namespace tern::cluster {
+
+class Migrator {
+ public:
+  // `replicate` forwards a record the acting master accepted from a merge to its replicas.
+  using ReplicateFn = std::function<absl::Status(std::string_view ns, uint32_t partition,
+                                                 const base::Digest&, std::string_view image)>;
+
+  Migrator(const base::ClusterConfig& config, Membership& membership, Holdings& holdings,
+           FabricClient& fabric, LocalData& data, ReplicateFn replicate);
+  ~Migrator();
+
+  void Start();
+  void Stop();
+  void Wake();  // the view changed: plan again now
+
+  // Partitions this node still has to send or drop, as of the last plan.
+  uint32_t remaining() const { return remaining_.load(); }
+  uint64_t records_sent() const { return records_sent_.load(); }
+  uint64_t records_received() const { return records_received_.load(); }
+
+  // Receiving end of a migration stream (fabric Migrate).
+  absl::StatusOr<uint64_t> Receive(absl::FunctionRef<bool(fabric::v1::MigrateChunk*)> next);
+  // A replicated delete arrived: remembered while the partition fills, so that the fill's
+  // older copy of the record does not bring it back.
+  void NoteDelete(std::string_view ns, uint32_t partition, const base::Digest& digest);
+
+ private:
+  enum class Kind { kFill, kMerge, kDrop };
+  struct Task {
+    Kind kind;
+    size_t ns;
+    uint32_t partition;
+    int target;  // member index (fill, merge)
+  };
+
+  void Loop();
+  std::vector<Task> Plan(const View& v);
+  absl::Status Send(const View& v, const Task& t);
+
+  const base::ClusterConfig config_;
+  Membership& membership_;
+  Holdings& holdings_;
+  FabricClient& fabric_;
+  LocalData& data_;
+  ReplicateFn replicate_;
+
+  absl::Mutex mu_;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  // Fills done under the current key: (ns, partition, member id) → when.
+  uint64_t done_key_ = 0;
+  std::map<std::tuple<size_t, uint32_t, uint64_t>, int64_t> filled_;
+  std::set<std::pair<size_t, uint32_t>> merged_;
+  int64_t key_since_ns_ = 0;
+
+  absl::Mutex fill_mu_;
+  std::map<std::pair<size_t, uint32_t>, std::set<base::Digest>> filling_ ABSL_GUARDED_BY(fill_mu_);
+
+  std::atomic<uint32_t> remaining_{0};
+  std::atomic<uint64_t> records_sent_{0};
+  std::atomic<uint64_t> records_received_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace tern::cluster
