@@ -167,7 +167,7 @@ TEST_F(CliTest, InfoTablesAndJson) {
   ASSERT_EQ(js.code, 0);
   json j = json::parse(js.out);
   EXPECT_EQ(j["namespaces"], "test;bar");
-  EXPECT_EQ(j["build"], "8.0.0.0");
+  EXPECT_EQ(j["build"], "8.1.2.0");
 }
 
 TEST_F(CliTest, ScanTableJsonAndLimit) {

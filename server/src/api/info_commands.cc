@@ -118,8 +118,6 @@ std::string InfoCommands::Answer(std::string_view line) {
   if (name == "edition") return base::kEdition;
   if (name == "tern-version") return base::kTernVersion;
   if (name == "status") return "ok";
-  // 8.1+ clients name themselves on connect; Tern has no use for it but must not refuse.
-  if (name == "user-agent-set") return "ok";
   if (name == "cluster-name") return node_.cluster_name;
   if (name == "namespaces") return Namespaces();
   if (name == "statistics") return Statistics();
@@ -362,6 +360,15 @@ std::string InfoCommands::SindexCreate(const Params& p) {
                        "context must be base64 msgpack of map-key / list-index steps");
     }
   }
+  std::string coll = get("indextype").value_or("DEFAULT");
+  absl::AsciiStrToUpper(&coll);
+  if (coll == "SET") {
+    // A set index (8.1.2) indexes set membership: no bin, no value type.
+    def.collection = index::SindexCollection::kSet;
+    if (absl::Status s = indexes_->Create(def); !s.ok())
+      return InfoError(base::ResultCodeOf(s), base::Std(s.message()));
+    return "ok";
+  }
   std::string type;
   if (auto data = get("indexdata")) {
     std::vector<std::string> parts = absl::StrSplit(*data, ',');
@@ -383,8 +390,6 @@ std::string InfoCommands::SindexCreate(const Params& p) {
     return InfoError(ResultCode::kParameterError,
                      absl::StrCat("unsupported index type '", type, "'"));
   }
-  std::string coll = get("indextype").value_or("DEFAULT");
-  absl::AsciiStrToUpper(&coll);
   if (coll == "DEFAULT") {
     def.collection = index::SindexCollection::kDefault;
   } else if (coll == "LIST") {

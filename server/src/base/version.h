@@ -6,7 +6,7 @@
 namespace tern::base {
 
 inline constexpr const char* kTernVersion = "0.1.0";
-inline constexpr const char* kCompatibleBuild = "8.0.0.0";
+inline constexpr const char* kCompatibleBuild = "8.1.2.0";
 inline constexpr const char* kEdition = "Tern Community Edition";
 
 }  // namespace tern::base

@@ -32,6 +32,8 @@ std::string_view SindexCollectionName(SindexCollection c) {
       return "mapkeys";
     case SindexCollection::kMapValues:
       return "mapvalues";
+    case SindexCollection::kSet:
+      return "set";
   }
   return "?";
 }
@@ -47,7 +49,7 @@ bool SindexDef::Parse(std::string_view text, SindexDef* out) {
   if (f.size() != 7 || f[4].size() != 1 || f[5].size() != 1) return false;
   const int type = f[4][0] - '0', coll = f[5][0] - '0';
   std::string context;
-  if (type < 0 || type > 2 || coll < 0 || coll > 3 || !absl::Base64Unescape(f[6], &context))
+  if (type < 0 || type > 2 || coll < 0 || coll > 4 || !absl::Base64Unescape(f[6], &context))
     return false;
   *out = SindexDef{f[0],
                    f[1],
@@ -148,6 +150,7 @@ bool SecondaryIndex::KeyOf(const Value& v, std::string* key) const {
 
 std::vector<std::string> SecondaryIndex::KeysOf(const record::Record& rec) const {
   std::vector<std::string> keys;
+  if (def_.collection == SindexCollection::kSet) return {std::string()};  // membership alone
   const record::Bin* found = rec.Find(def_.bin);
   if (!found) return keys;
   record::Bin nested{found->name, found->value};
@@ -176,6 +179,8 @@ std::vector<std::string> SecondaryIndex::KeysOf(const record::Record& rec) const
             add(def_.collection == SindexCollection::kMapKeys ? mk : mv);
         }
       }
+      break;
+    case SindexCollection::kSet:
       break;
   }
   std::sort(keys.begin(), keys.end());

@@ -1,7 +1,8 @@
 // A secondary index: an in-memory B-tree (abseil btree_set) of (bin value, digest) over one
 // bin of a namespace or set. Values are keyed so that byte order is value order (integers
 // with the sign bit flipped, big-endian), which makes range queries a contiguous walk.
-// Collection indexes key every element of a list, every key or every value of a map.
+// Collection indexes key every element of a list, every key or every value of a map. A set
+// index (Aerospike 8.1.2) keys set membership alone: one entry per record of its set.
 #pragma once
 
 #include <atomic>
@@ -20,7 +21,7 @@
 namespace tern::index {
 
 enum class SindexType : uint8_t { kNumeric, kString, kBlob };
-enum class SindexCollection : uint8_t { kDefault, kList, kMapKeys, kMapValues };
+enum class SindexCollection : uint8_t { kDefault, kList, kMapKeys, kMapValues, kSet };
 
 std::string_view SindexTypeName(SindexType t);              // "numeric", "string", "blob"
 std::string_view SindexCollectionName(SindexCollection c);  // "default", "list", ...

@@ -56,7 +56,9 @@ absl::Status IndexCatalog::Create(const index::SindexDef& def) {
     return MakeError(ResultCode::kParameterError,
                      "index name must be 1-63 characters without / ; :");
   }
-  if (def.bin.empty() || def.bin.size() > record::kMaxBinNameLength) {
+  if (def.collection == index::SindexCollection::kSet) {
+    if (def.set.empty()) return MakeError(ResultCode::kParameterError, "a set index needs a set");
+  } else if (def.bin.empty() || def.bin.size() > record::kMaxBinNameLength) {
     return MakeError(ResultCode::kBinNameError, "bin name must be 1-15 bytes");
   }
   std::lock_guard lock(mu_);

@@ -644,6 +644,10 @@ absl::Status Engine::ScanPartition(const ScanOptions& opts, uint32_t partition,
   const uint32_t now = base::NowEpochSeconds();
   auto project = [&](const record::Record& full, record::Record* out) -> const record::Record* {
     if (opts.metadata_only) return nullptr;
+    if (!opts.projection.empty()) {
+      *out = record::Project(full, opts.projection);
+      return out;
+    }
     if (opts.bins.empty()) return &full;
     out->bins.clear();
     for (const auto& name : opts.bins) {

@@ -15,6 +15,7 @@
 #include "cluster/local_data.h"
 #include "index/index_entry.h"
 #include "ns/catalog.h"
+#include "record/projection.h"
 #include "storage/record_ref.h"
 #include "txn/metrics.h"
 #include "txn/request.h"
@@ -41,6 +42,7 @@ struct ScanOptions {
   std::string set;                // empty = every set
   std::vector<std::string> bins;  // empty = every bin
   bool metadata_only = false;
+  record::Projection projection;  // read ops instead of bin names (then `bins` is empty)
 };
 
 // One record a scan yields: digest, metadata and (unless metadata_only) the selected bins.

@@ -258,7 +258,10 @@ class QueryJob final : public StreamJob {
         std::vector<std::string> keys = index_->KeysOf(*r.record);
         if (!std::binary_search(keys.begin(), keys.end(), e.key)) return;  // changed since
         txn::ScannedRecord shown = r;
-        if (!opts_.bins.empty()) {
+        if (!opts_.projection.empty()) {
+          projected = record::Project(*r.record, opts_.projection);
+          shown.record = &projected;
+        } else if (!opts_.bins.empty()) {
           projected.bins.clear();
           projected.key = r.record->key;
           for (const auto& name : opts_.bins) {
@@ -737,9 +740,25 @@ std::unique_ptr<StreamJob> Dispatcher::HandleScan(const ParsedMsg& msg, std::str
   if (!engine_.catalog().Find(opts.ns)) return fail(ResultCode::kNamespaceNotFound);
   opts.set = std::string(msg.Field(kFieldSet));
   opts.metadata_only = msg.header.info1 & info1::kGetNoBinData;
+  // Bin names come as read ops; since 8.1.2 list/map reads may project too, answered per
+  // record as an operate would. Writes belong in background scans and queries.
   for (const WireOp& op : msg.ops) {
-    if (op.op != 1) return fail(ResultCode::kUnsupportedFeature);
-    if (!op.name.empty()) opts.bins.emplace_back(op.name);
+    const auto type = static_cast<txn::OpType>(op.op);
+    if (type != txn::OpType::kRead && type != txn::OpType::kCdtRead) {
+      return fail(txn::IsReadOp(type) ? ResultCode::kUnsupportedFeature
+                                      : ResultCode::kParameterError);
+    }
+    opts.projection.ops.push_back(
+        {type == txn::OpType::kCdtRead, std::string(op.name), std::string(op.value)});
+  }
+  opts.projection.respond_all_ops = msg.header.info2 & info2::kRespondAllOps;
+  const bool plain = std::none_of(opts.projection.ops.begin(), opts.projection.ops.end(),
+                                  [](const auto& op) { return op.collection; });
+  if (plain) {
+    for (const auto& op : opts.projection.ops) {
+      if (!op.bin.empty()) opts.bins.push_back(op.bin);
+    }
+    opts.projection = {};
   }
 
   std::vector<ScanPart> parts;

@@ -48,6 +48,17 @@ TEST(SecondaryIndexTest, RangeWalksValuesInOrderAndUpdatesMove) {
   EXPECT_EQ(idx.entries(), 19u);
 }
 
+TEST(SecondaryIndexTest, SetIndexKeysMembershipAlone) {
+  SecondaryIndex by_set(
+      SindexDef{"test", "demo", "si", "", SindexType::kNumeric, SindexCollection::kSet});
+  record::Record empty;
+  EXPECT_EQ(by_set.KeysOf(empty), (std::vector<std::string>{""}));  // even without bins
+  SindexDef back;
+  ASSERT_TRUE(SindexDef::Parse(by_set.def().Serialize(), &back));
+  EXPECT_EQ(back, by_set.def());
+  EXPECT_EQ(SindexCollectionName(SindexCollection::kSet), "set");
+}
+
 TEST(SecondaryIndexTest, CollectionsAndContextsKeyTheirElements) {
   std::vector<Value> list = {Value::Integer(1), Value::String("x"), Value::Integer(2),
                              Value::Integer(1)};

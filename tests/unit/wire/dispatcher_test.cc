@@ -180,7 +180,7 @@ TEST_F(DispatcherTest, InfoEchoesEveryLineInOrder) {
   std::string out =
       Ask(MessageType::kInfo, "node\npartition-generation\nbuild\nbogus\nunterminated");
   EXPECT_EQ(out.substr(8),
-            "node\tBB9020011AC4202\npartition-generation\t1\nbuild\t8.0.0.0\n"
+            "node\tBB9020011AC4202\npartition-generation\t1\nbuild\t8.1.2.0\n"
             "bogus\tERROR:4:unrecognized command\n");
   EXPECT_EQ(out[1], 1);
   std::string replicas = Ask(MessageType::kInfo, "replicas\n").substr(8);
@@ -300,6 +300,31 @@ TEST_F(DispatcherTest, PartitionScanHonoursPidsDigestsAndMaxRecords) {
                                      {Field(kFieldNamespace, "test"),
                                       Field(kFieldPidArray, std::string("\x01\x00\x01\x00", 4))},
                                      {})));
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].header.result, 4);
+}
+
+TEST_F(DispatcherTest, ScanProjectsThroughListAndMapReads) {
+  MsgHeader put;
+  put.info2 = info2::kWrite;
+  const std::string nested("\x81\xa6\x03value\x0a", 9);  // {"value": 10}
+  Ask(MessageType::kMessage, Msg(put, KeyFields("p"), {Op(2, 19, "nested", nested)}));
+  MsgHeader scan;
+  scan.info1 = info1::kRead;
+  scan.info2 = info2::kRespondAllOps;
+  scan.info3 = info3::kPartitionDone;
+  const std::string get_by_key("\x93\x61\x07\xa6\x03value", 10);  // [97, VALUE, "value"]
+  auto msgs = Msgs(Ask(MessageType::kMessage,
+                       Msg(scan, {Field(kFieldNamespace, "test"), Field(kFieldSet, "demo")},
+                           {Op(3, 4, "nested", get_by_key)})));
+  ASSERT_EQ(msgs.size(), 2u);
+  ASSERT_EQ(msgs[0].ops.size(), 1u);
+  EXPECT_EQ(msgs[0].ops[0].name, "nested");
+  EXPECT_EQ(msgs[0].ops[0].particle, 1);
+  EXPECT_EQ(msgs[0].ops[0].value, Int64(10));
+  // Writes have no place in a foreground scan or query.
+  msgs = Msgs(Ask(MessageType::kMessage,
+                  Msg(scan, {Field(kFieldNamespace, "test")}, {Op(2, 1, "x", Int64(1))})));
   ASSERT_EQ(msgs.size(), 1u);
   EXPECT_EQ(msgs[0].header.result, 4);
 }
