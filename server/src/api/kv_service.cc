@@ -446,7 +446,14 @@ KvService::KvService(txn::Engine& engine, InfoCommands& info, NodeIdentity node,
       node_(std::move(node)),
       options_(std::move(options)),
       modules_(modules),
-      sql_(engine, info, indexes, modules) {}
+      sql_(engine, info, indexes, modules) {
+  SetMessageAllocatorFor_Get(&get_messages_);
+  SetMessageAllocatorFor_Put(&put_messages_);
+  SetMessageAllocatorFor_Delete(&delete_messages_);
+  SetMessageAllocatorFor_Exists(&exists_messages_);
+  SetMessageAllocatorFor_Touch(&touch_messages_);
+  SetMessageAllocatorFor_Operate(&operate_messages_);
+}
 
 KvService::~KvService() { CancelWatches(); }
 

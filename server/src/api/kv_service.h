@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "api/arena_message_allocator.h"
 #include "api/info_commands.h"
 #include "api/sql_executor.h"
 #include "base/result_code.h"
@@ -97,6 +98,14 @@ class KvService final : public tern::v1::Kv::CallbackService {
   std::mutex watch_mu_;
   std::set<WatchReactor*> watches_;
   bool stopping_ = false;
+
+  // The single-record calls, the hot path, parse and answer on pooled arenas.
+  ArenaMessageAllocator<tern::v1::GetRequest, tern::v1::Record> get_messages_;
+  ArenaMessageAllocator<tern::v1::PutRequest, tern::v1::WriteResponse> put_messages_;
+  ArenaMessageAllocator<tern::v1::DeleteRequest, tern::v1::DeleteResponse> delete_messages_;
+  ArenaMessageAllocator<tern::v1::ExistsRequest, tern::v1::ExistsResponse> exists_messages_;
+  ArenaMessageAllocator<tern::v1::TouchRequest, tern::v1::WriteResponse> touch_messages_;
+  ArenaMessageAllocator<tern::v1::OperateRequest, tern::v1::Record> operate_messages_;
 };
 
 }  // namespace tern::api
