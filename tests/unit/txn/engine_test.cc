@@ -321,8 +321,43 @@ TEST_P(EngineTest, BadArgumentsAnswerTheRightCode) {
   EXPECT_EQ(Get("big").result, ResultCode::kRecordNotFound);
   Request w = Base(Command::kWrite, "demo", "b");
   EXPECT_EQ(engine_->Execute(w).result, ResultCode::kParameterError);  // no ops
-  w.ops = {Op{OpType::kCdtModify, "l", Value()}};
+  w.ops = {Op{OpType::kBitModify, "l", Value::Blob("\x91\x00")}};
   EXPECT_EQ(engine_->Execute(w).result, ResultCode::kUnsupportedFeature);
+  w.ops = {Op{OpType::kCdtModify, "l", Value()}};  // no msgpack at all
+  EXPECT_EQ(engine_->Execute(w).result, ResultCode::kParameterError);
+}
+
+// List and map ops run in record/cdt_*; here: the engine answers them in op order, applies
+// modifies to the record it stores, and fails the whole operate on an error.
+TEST_P(EngineTest, CollectionOpsAnswerInOrderAndStore) {
+  ASSERT_EQ(Put("c", {{"l", Value::List(record::EncodeList(
+                                std::vector<Value>{Value::Integer(3), Value::Integer(1)}))}})
+                .result,
+            ResultCode::kOk);
+  const Value append_2 = Value::Blob(std::string("\x92\x01\x02", 3));     // [APPEND, 2]
+  const Value size = Value::Blob(std::string("\x91\x10", 2));             // [SIZE]
+  const Value set_ordered = Value::Blob(std::string("\x92\x00\x01", 3));  // [SET_TYPE, 1]
+  Request w = Base(Command::kWrite, "demo", "c");
+  w.respond_all_ops = true;
+  w.ops = {Op{OpType::kCdtModify, "l", set_ordered}, Op{OpType::kCdtModify, "l", append_2},
+           Op{OpType::kCdtRead, "l", size}, Op{OpType::kRead, "l", {}}};
+  Response r = engine_->Execute(w);
+  ASSERT_EQ(r.result, ResultCode::kOk);
+  ASSERT_EQ(r.bins.size(), 4u);
+  EXPECT_TRUE(r.bins[0].value.is_null());  // set-type answers nothing: a null entry
+  EXPECT_EQ(r.bins[1].value, Value::Integer(3));
+  EXPECT_EQ(r.bins[2].value, Value::Integer(3));
+  std::vector<Value> sorted = {Value::Integer(1), Value::Integer(2), Value::Integer(3)};
+  EXPECT_EQ(r.bins[3].value, Value::List(record::EncodeList(sorted, /*ordered=*/true)));
+  // A read-only operate answers from the stored record.
+  Request read = Base(Command::kRead, "demo", "c");
+  read.ops = {Op{OpType::kCdtRead, "l", size}};
+  EXPECT_EQ(*BinOf(engine_->Execute(read), "l"), Value::Integer(3));
+  // A failing op fails the operate and leaves the record as it was.
+  w.ops = {Op{OpType::kCdtModify, "l", append_2},
+           Op{OpType::kCdtModify, "l", Value::Blob(std::string("\x93\x03\x00\x05", 4))}};
+  EXPECT_EQ(engine_->Execute(w).result, ResultCode::kOpNotApplicable);  // insert: ordered list
+  EXPECT_EQ(*BinOf(engine_->Execute(read), "l"), Value::Integer(3));
 }
 
 TEST_P(EngineTest, StoredKeyMismatch) {
