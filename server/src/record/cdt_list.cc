@@ -257,70 +257,48 @@ void SortList(List* l, uint64_t flags) {
   }
 }
 
-// The get-by / remove-by family: pick, maybe invert, answer, and for removes drop the picks.
+// The get-by / remove-by family, by its get op code; removes drop the picks.
 absl::StatusOr<Value> GetOrRemove(List* l, uint64_t op, const CdtArgs& args, bool remove) {
-  CdtElements e;
-  e.values = l->items;
-  absl::StatusOr<int64_t> rt_arg = args.size() > 0 ? args.Int(0) : absl::StatusOr<int64_t>(0);
-  if (!rt_arg.ok()) return rt_arg.status();
-  const uint64_t rt = static_cast<uint64_t>(*rt_arg);
-  absl::StatusOr<Selection> sel;
-  auto optional_count = [&](size_t i) { return args.OptionalUint(i); };
+  PickBy by;
   switch (op) {
     case kGetByIndex:
-    case kGetByRank:
-    case kGetByIndexRange:
-    case kGetByRankRange: {
-      const bool range = op == kGetByIndexRange || op == kGetByRankRange;
-      if (absl::Status s = args.Count(2, range ? 3 : 2); !s.ok()) return s;
-      absl::StatusOr<int64_t> at = args.Int(1);
-      if (!at.ok()) return at.status();
-      absl::StatusOr<std::optional<uint64_t>> count =
-          range ? optional_count(2) : absl::StatusOr<std::optional<uint64_t>>(uint64_t{1});
-      if (!count.ok()) return count.status();
-      sel = (op == kGetByIndex || op == kGetByIndexRange) ? SelectIndexRange(e, *at, *count, range)
-                                                          : SelectRankRange(e, *at, *count, range);
+      by = PickBy::kIndex;
       break;
-    }
     case kGetByValue:
+      by = PickBy::kValue;
+      break;
+    case kGetByRank:
+      by = PickBy::kRank;
+      break;
     case kGetAllByValue:
-      if (absl::Status s = args.Count(2, 2); !s.ok()) return s;
-      sel = SelectValue(e, args.Value(1), op == kGetAllByValue);
+      by = PickBy::kAllByValue;
       break;
-    case kGetByValueList: {
-      if (absl::Status s = args.Count(2, 2); !s.ok()) return s;
-      absl::StatusOr<std::vector<std::string_view>> values = args.List(1);
-      if (!values.ok()) return values.status();
-      sel = SelectValueList(e, *values);
+    case kGetByValueList:
+      by = PickBy::kValueList;
       break;
-    }
-    case kGetByValueInterval: {
-      if (absl::Status s = args.Count(2, 3); !s.ok()) return s;
-      std::optional<std::string_view> end;
-      if (args.size() > 2) end = args.Value(2);
-      sel = SelectValueInterval(e, args.Value(1), end);
+    case kGetByIndexRange:
+      by = PickBy::kIndexRange;
       break;
-    }
-    case kGetByValueRelRankRange: {
-      if (absl::Status s = args.Count(3, 4); !s.ok()) return s;
-      absl::StatusOr<int64_t> rank = args.Int(2);
-      if (!rank.ok()) return rank.status();
-      absl::StatusOr<std::optional<uint64_t>> count = optional_count(3);
-      if (!count.ok()) return count.status();
-      sel = SelectValueRelRank(e, args.Value(1), *rank, *count);
+    case kGetByValueInterval:
+      by = PickBy::kValueInterval;
       break;
-    }
+    case kGetByRankRange:
+      by = PickBy::kRankRange;
+      break;
+    case kGetByValueRelRankRange:
+      by = PickBy::kValueRelRank;
+      break;
     default:
       return Error(ResultCode::kParameterError, absl::StrCat("unknown list operation ", op));
   }
-  if (!sel.ok()) return sel.status();
-  if (absl::Status s = ApplyInversion(e, rt, &*sel); !s.ok()) return s;
-  absl::StatusOr<Value> result = BuildResult(e, *sel, rt);
-  if (!result.ok()) return result.status();
-  if (remove) {
-    std::vector<std::string_view> kept;
-    for (uint32_t i : KeptIndices(e, *sel)) kept.push_back(l->items[i]);
-    l->items = std::move(kept);
+  CdtElements e;
+  e.values = l->items;
+  std::vector<uint32_t> kept;
+  absl::StatusOr<Value> result = GetBy(e, by, args, &kept);
+  if (result.ok() && remove) {
+    std::vector<std::string_view> items;
+    for (uint32_t i : kept) items.push_back(l->items[i]);
+    l->items = std::move(items);
   }
   return result;
 }

@@ -196,84 +196,56 @@ absl::StatusOr<Value> Increment(Map* m, const CdtArgs& args, bool subtract) {
   return result;
 }
 
-// The get-by / remove-by family, by its get op code.
+// What a get op code picks by.
+std::optional<PickBy> PickOf(uint64_t get_op) {
+  switch (get_op) {
+    case kGetByKey:
+      return PickBy::kKey;
+    case kGetByIndex:
+      return PickBy::kIndex;
+    case kGetByValue:
+      return PickBy::kValue;
+    case kGetByRank:
+      return PickBy::kRank;
+    case kGetAllByValue:
+      return PickBy::kAllByValue;
+    case kGetByKeyInterval:
+      return PickBy::kKeyInterval;
+    case kGetByIndexRange:
+      return PickBy::kIndexRange;
+    case kGetByValueInterval:
+      return PickBy::kValueInterval;
+    case kGetByRankRange:
+      return PickBy::kRankRange;
+    case kGetByKeyList:
+      return PickBy::kKeyList;
+    case kGetByValueList:
+      return PickBy::kValueList;
+    case kGetByKeyRelIndexRange:
+      return PickBy::kKeyRelIndex;
+    case kGetByValueRelRankRange:
+      return PickBy::kValueRelRank;
+    default:
+      return std::nullopt;
+  }
+}
+
+// The get-by / remove-by family, by its get op code; removes drop the picks.
 absl::StatusOr<Value> GetOrRemove(Map* m, uint64_t op, const CdtArgs& args, bool remove) {
+  std::optional<PickBy> by = PickOf(op);
+  if (!by) return Error(ResultCode::kParameterError, absl::StrCat("unknown map operation ", op));
   CdtElements e;
   e.is_map = true;
   for (const auto& [k, v] : m->entries) {
     e.keys.push_back(k);
     e.values.push_back(v);
   }
-  if (args.size() == 0) return Error(ResultCode::kParameterError, "missing return type");
-  absl::StatusOr<int64_t> rt_arg = args.Int(0);
-  if (!rt_arg.ok()) return rt_arg.status();
-  const uint64_t rt = static_cast<uint64_t>(*rt_arg);
-  auto count_at = [&](size_t i) { return args.OptionalUint(i); };
-  absl::StatusOr<Selection> sel;
-  switch (op) {
-    case kGetByKey:
-      if (absl::Status s = args.Count(2, 2); !s.ok()) return s;
-      sel = SelectKey(e, args.Value(1));
-      break;
-    case kGetByIndex:
-    case kGetByRank:
-    case kGetByIndexRange:
-    case kGetByRankRange: {
-      const bool range = op == kGetByIndexRange || op == kGetByRankRange;
-      if (absl::Status s = args.Count(2, range ? 3 : 2); !s.ok()) return s;
-      absl::StatusOr<int64_t> at = args.Int(1);
-      if (!at.ok()) return at.status();
-      absl::StatusOr<std::optional<uint64_t>> count =
-          range ? count_at(2) : absl::StatusOr<std::optional<uint64_t>>(uint64_t{1});
-      if (!count.ok()) return count.status();
-      sel = (op == kGetByIndex || op == kGetByIndexRange) ? SelectIndexRange(e, *at, *count, range)
-                                                          : SelectRankRange(e, *at, *count, range);
-      break;
-    }
-    case kGetByValue:
-    case kGetAllByValue:
-      if (absl::Status s = args.Count(2, 2); !s.ok()) return s;
-      sel = SelectValue(e, args.Value(1), op == kGetAllByValue);
-      break;
-    case kGetByKeyList:
-    case kGetByValueList: {
-      if (absl::Status s = args.Count(2, 2); !s.ok()) return s;
-      absl::StatusOr<std::vector<std::string_view>> items = args.List(1);
-      if (!items.ok()) return items.status();
-      sel = op == kGetByKeyList ? SelectKeyList(e, *items) : SelectValueList(e, *items);
-      break;
-    }
-    case kGetByKeyInterval:
-    case kGetByValueInterval: {
-      if (absl::Status s = args.Count(2, 3); !s.ok()) return s;
-      std::optional<std::string_view> end;
-      if (args.size() > 2) end = args.Value(2);
-      sel = op == kGetByKeyInterval ? SelectKeyInterval(e, args.Value(1), end)
-                                    : SelectValueInterval(e, args.Value(1), end);
-      break;
-    }
-    case kGetByKeyRelIndexRange:
-    case kGetByValueRelRankRange: {
-      if (absl::Status s = args.Count(3, 4); !s.ok()) return s;
-      absl::StatusOr<int64_t> rel = args.Int(2);
-      if (!rel.ok()) return rel.status();
-      absl::StatusOr<std::optional<uint64_t>> count = count_at(3);
-      if (!count.ok()) return count.status();
-      sel = op == kGetByKeyRelIndexRange ? SelectKeyRelIndex(e, args.Value(1), *rel, *count)
-                                         : SelectValueRelRank(e, args.Value(1), *rel, *count);
-      break;
-    }
-    default:
-      return Error(ResultCode::kParameterError, absl::StrCat("unknown map operation ", op));
-  }
-  if (!sel.ok()) return sel.status();
-  if (absl::Status s = ApplyInversion(e, rt, &*sel); !s.ok()) return s;
-  absl::StatusOr<Value> result = BuildResult(e, *sel, rt);
-  if (!result.ok()) return result.status();
-  if (remove) {
-    std::vector<Entry> kept;
-    for (uint32_t i : KeptIndices(e, *sel)) kept.push_back(m->entries[i]);
-    m->entries = std::move(kept);
+  std::vector<uint32_t> kept;
+  absl::StatusOr<Value> result = GetBy(e, *by, args, &kept);
+  if (result.ok() && remove) {
+    std::vector<Entry> entries;
+    for (uint32_t i : kept) entries.push_back(m->entries[i]);
+    m->entries = std::move(entries);
   }
   return result;
 }

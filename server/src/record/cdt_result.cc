@@ -349,6 +349,87 @@ absl::StatusOr<Value> BuildResult(const CdtElements& e, const Selection& sel,
   return NotApplicable("unknown return type");
 }
 
+absl::StatusOr<Value> GetBy(const CdtElements& e, PickBy by, const CdtArgs& args,
+                            std::vector<uint32_t>* kept) {
+  if (args.size() == 0) return MakeError(ResultCode::kParameterError, "missing return type");
+  absl::StatusOr<int64_t> rt_arg = args.Int(0);
+  if (!rt_arg.ok()) return rt_arg.status();
+  const uint64_t rt = static_cast<uint64_t>(*rt_arg);
+  // Arguments after the return type: how many, and the optional trailing count.
+  size_t min = 2, max = 2;
+  switch (by) {
+    case PickBy::kIndexRange:
+    case PickBy::kRankRange:
+    case PickBy::kValueInterval:
+    case PickBy::kKeyInterval:
+      max = 3;
+      break;
+    case PickBy::kValueRelRank:
+    case PickBy::kKeyRelIndex:
+      min = 3;
+      max = 4;
+      break;
+    default:
+      break;
+  }
+  if (absl::Status s = args.Count(min, max); !s.ok()) return s;
+  std::optional<std::string_view> end;
+  if (args.size() > 2) end = args.Value(2);
+  absl::StatusOr<Selection> sel;
+  switch (by) {
+    case PickBy::kIndex:
+    case PickBy::kIndexRange:
+    case PickBy::kRank:
+    case PickBy::kRankRange: {
+      const bool range = by == PickBy::kIndexRange || by == PickBy::kRankRange;
+      absl::StatusOr<int64_t> at = args.Int(1);
+      if (!at.ok()) return at.status();
+      absl::StatusOr<std::optional<uint64_t>> count =
+          range ? args.OptionalUint(2) : absl::StatusOr<std::optional<uint64_t>>(uint64_t{1});
+      if (!count.ok()) return count.status();
+      sel = (by == PickBy::kIndex || by == PickBy::kIndexRange)
+                ? SelectIndexRange(e, *at, *count, range)
+                : SelectRankRange(e, *at, *count, range);
+      break;
+    }
+    case PickBy::kValue:
+    case PickBy::kAllByValue:
+      sel = SelectValue(e, args.Value(1), by == PickBy::kAllByValue);
+      break;
+    case PickBy::kKey:
+      sel = SelectKey(e, args.Value(1));
+      break;
+    case PickBy::kValueList:
+    case PickBy::kKeyList: {
+      absl::StatusOr<std::vector<std::string_view>> items = args.List(1);
+      if (!items.ok()) return items.status();
+      sel = by == PickBy::kKeyList ? SelectKeyList(e, *items) : SelectValueList(e, *items);
+      break;
+    }
+    case PickBy::kValueInterval:
+      sel = SelectValueInterval(e, args.Value(1), end);
+      break;
+    case PickBy::kKeyInterval:
+      sel = SelectKeyInterval(e, args.Value(1), end);
+      break;
+    case PickBy::kValueRelRank:
+    case PickBy::kKeyRelIndex: {
+      absl::StatusOr<int64_t> rel = args.Int(2);
+      if (!rel.ok()) return rel.status();
+      absl::StatusOr<std::optional<uint64_t>> count = args.OptionalUint(3);
+      if (!count.ok()) return count.status();
+      sel = by == PickBy::kKeyRelIndex ? SelectKeyRelIndex(e, args.Value(1), *rel, *count)
+                                       : SelectValueRelRank(e, args.Value(1), *rel, *count);
+      break;
+    }
+  }
+  if (!sel.ok()) return sel.status();
+  if (absl::Status s = ApplyInversion(e, rt, &*sel); !s.ok()) return s;
+  absl::StatusOr<Value> result = BuildResult(e, *sel, rt);
+  if (result.ok()) *kept = KeptIndices(e, *sel);
+  return result;
+}
+
 absl::StatusOr<std::string> AddToElement(std::optional<std::string_view> current,
                                          std::string_view delta, bool subtract) {
   ElementHead d;

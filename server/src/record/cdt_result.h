@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "record/cdt_args.h"
 #include "record/value.h"
 
 namespace tern::record {
@@ -99,6 +100,30 @@ std::vector<uint32_t> KeptIndices(const CdtElements& e, const Selection& sel);
 // Position arithmetic shared with the list operations: a negative index counts from the end;
 // nullopt when it is still before the start.
 std::optional<int64_t> ResolveIndex(int64_t index, uint32_t size);
+
+// What a get-by / remove-by op picks by. Its arguments follow the return type: [rt, index or
+// rank (, count)], [rt, value], [rt, value or key list], [rt, begin (, end)], [rt, value or
+// key, relative rank or index (, count)].
+enum class PickBy {
+  kIndex,
+  kIndexRange,
+  kRank,
+  kRankRange,
+  kValue,
+  kAllByValue,
+  kValueList,
+  kValueInterval,
+  kValueRelRank,
+  kKey,
+  kKeyList,
+  kKeyInterval,
+  kKeyRelIndex,
+};
+
+// Runs a get-by / remove-by op on `e`: picks, applies the inverted flag and answers for the
+// return type; `*kept` receives the indices a remove keeps (ascending).
+absl::StatusOr<Value> GetBy(const CdtElements& e, PickBy by, const CdtArgs& args,
+                            std::vector<uint32_t>* kept);
 
 // `current` plus (or minus) `delta` for list and map increments, with Aerospike's typing: the
 // element's type wins (an integer grows by a double's integer part); no element takes the
