@@ -202,21 +202,32 @@ class Server::Loop {
 
   // Answers buffered requests in order, drives a streaming job, writes what the socket takes.
   void Drive(Connection& c) {
-    while (!c.closing) {
-      if (c.job) {
-        if (c.out.size() - c.out_pos >= kOutputHighWater) break;
-        if (c.job->not_before_ns() > base::MonotonicNs()) break;
-        if (!c.job->Produce(&c.out, kJobBudget)) c.job.reset();
-        continue;
+    while (true) {
+      bool high_water = false;
+      while (!c.closing) {
+        if (c.out.size() - c.out_pos >= kOutputHighWater) {
+          high_water = true;
+          break;
+        }
+        if (c.job) {
+          if (c.job->not_before_ns() > base::MonotonicNs()) break;  // the timer resumes it
+          if (!c.job->Produce(&c.out, kJobBudget)) c.job.reset();
+          continue;
+        }
+        if (!NextRequest(c)) break;
       }
-      if (c.out.size() - c.out_pos >= kOutputHighWater) break;
-      if (!NextRequest(c)) break;
+      if (!Flush(c)) {
+        Close(c);
+        return;
+      }
+      if (c.closing) {
+        if (c.out_pos == c.out.size()) Close(c);
+        return;
+      }
+      // Stopped at the high-water mark and the socket took it all: nothing else will wake
+      // this connection (EPOLLOUT is armed only for unsent bytes), so produce more now.
+      if (!high_water || c.out_pos != c.out.size()) return;
     }
-    if (!Flush(c)) {
-      Close(c);
-      return;
-    }
-    if (c.closing && c.out_pos == c.out.size()) Close(c);
   }
 
   // Takes one complete frame off the input and answers it. False when none is complete.
