@@ -133,8 +133,12 @@ int main(int argc, char** argv) {
   log->info("signal {}: shutting down", sig);
   admin.SetReady(false);
   grpc_api.Stop();
+  log->debug("gRPC API stopped");
   service.Stop();
+  log->debug("wire protocol stopped");
   admin.Stop();
+  log->debug("admin API stopped");
   cluster.Stop();
+  log->info("stopped");
   return 0;
 }

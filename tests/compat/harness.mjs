@@ -176,7 +176,7 @@ export function tcpOpen(host, port, timeoutMs = 1000) {
 
 // Stops a ternd left running by an earlier, killed run of the same runner: its pid is in
 // <dir>/ternd.pid and its command line names our config file.
-function killStale(pidFile, configPath) {
+export function killStale(pidFile, configPath) {
   let pid = 0;
   try {
     pid = Number(fs.readFileSync(pidFile, 'utf8'));
@@ -196,9 +196,11 @@ function killStale(pidFile, configPath) {
   fs.rmSync(pidFile, { force: true });
 }
 
-// Starts ternd with a fresh data_dir under <workDir>/<name>, waits for /v1/health.
-// Returns { pid, address, log, version, stop() }; ternd is killed when this process exits.
-export async function startTernd({ ternd, workDir, name, address }) {
+// Starts ternd with a fresh data_dir under <workDir>/<name> (kept with `keepData`), on the
+// config `yaml(dataDir)` returns (default ternYaml), and waits for /v1/ready.
+// Returns { pid, address, log, version, stop(), kill() }; ternd is killed when this process
+// exits.
+export async function startTernd({ ternd, workDir, name, address, yaml, keepData = false }) {
   if (!/^127\.\d+\.\d+\.\d+$/.test(address)) throw new Error(`not a loopback address: ${address}`);
   if (!fs.existsSync(ternd)) throw new Error(`no ternd binary at ${ternd}`);
   const dir = path.join(workDir, name);
@@ -211,8 +213,8 @@ export async function startTernd({ ternd, workDir, name, address }) {
   if (await httpOk(`http://${address}:8080/v1/health`)) {
     throw new Error(`something already answers on ${address}:8080; is another run going on?`);
   }
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  fs.writeFileSync(configPath, ternYaml({ address, dataDir }));
+  if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.writeFileSync(configPath, yaml ? yaml(dataDir) : ternYaml({ address, dataDir }));
   const logFd = fs.openSync(logPath, 'w');
   const child = spawn(ternd, ['--config', configPath], { stdio: ['ignore', logFd, logFd] });
   fs.closeSync(logFd);
@@ -242,6 +244,12 @@ export async function startTernd({ ternd, workDir, name, address }) {
     log: logPath,
     version: null,
     exited: () => exited,
+    // kill -9, and wait until it is gone.
+    async kill() {
+      killNow();
+      for (let i = 0; i < 50 && exited === null; i++) await sleep(100);
+      fs.rmSync(pidFile, { force: true });
+    },
     async stop() {
       if (exited === null) {
         child.kill('SIGTERM');
@@ -264,17 +272,17 @@ export async function startTernd({ ternd, workDir, name, address }) {
                       tail(logPath, 20));
     }
     const body = await httpOk(`http://${address}:8080/v1/health`);
-    if (body) {
+    if (body && (await httpOk(`http://${address}:8080/v1/ready`))) {
       try {
         node.version = JSON.parse(body).version || null;
       } catch {}
-      log(`ternd ${node.version ?? ''} pid ${child.pid} healthy on ${address} (log ${logPath})`);
+      log(`ternd ${node.version ?? ''} pid ${child.pid} ready on ${address} (log ${logPath})`);
       return node;
     }
     await sleep(100);
   }
   await node.stop();
-  throw new Error(`ternd not healthy on ${address}:8080 within 30 s; see ${logPath}`);
+  throw new Error(`ternd not ready on ${address}:8080 within 30 s; see ${logPath}`);
 }
 
 export function tail(file, lines) {

@@ -1,6 +1,8 @@
 #include "cluster/cluster.h"
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
@@ -97,19 +99,66 @@ bool Cluster::Serves(std::string_view ns, uint32_t partition) const {
 
 absl::Status Cluster::Replicate(std::string_view ns, uint32_t partition, const base::Digest& digest,
                                 std::string_view image) {
-  auto v = membership_->view();
-  if (!v || v->self < 0) return absl::OkStatus();
-  const NamespaceTable* t = v->Table(ns);
-  if (!t) return absl::OkStatus();
-  std::vector<uint8_t> targets;
-  for (uint8_t o : t->OwnersOf(partition)) {
-    if (o != v->self) targets.push_back(o);
-  }
-  if (targets.empty()) return absl::OkStatus();
   const int64_t start = base::MonotonicNs();
+  const int64_t deadline = start + int64_t{config_.replication_timeout_ms} * 1000000;
+  std::vector<uint64_t> done;  // node ids that have the write
+  while (true) {
+    auto v = membership_->view();
+    if (!v || v->self < 0) return absl::OkStatus();
+    const NamespaceTable* t = v->Table(ns);
+    if (!t) return absl::OkStatus();
+    std::vector<uint8_t> targets;
+    for (uint8_t o : t->OwnersOf(partition)) {
+      if (o != v->self && std::find(done.begin(), done.end(), v->members[o].id) == done.end()) {
+        targets.push_back(o);
+      }
+    }
+    if (targets.empty()) break;
+    std::vector<Reply> replies = SendReplicas(*v, targets, ns, digest, image);
+    bool retry = false;
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const uint64_t id = v->members[targets[i]].id;
+      const Reply& r = replies[i];
+      if (r.status.ok() && r.result == 0) {
+        done.push_back(id);
+        continue;
+      }
+      // A replica that has left the cluster no longer counts (the next view re-replicates).
+      bool alive = false;
+      for (const PeerStatus& p : membership_->Peers()) alive = alive || (p.id == id && p.alive);
+      if (!alive) {
+        done.push_back(id);
+        continue;
+      }
+      if (r.status.ok() &&
+          r.result == static_cast<uint32_t>(base::ResultCode::kClusterKeyMismatch) &&
+          base::MonotonicNs() < deadline) {
+        retry = true;  // the views are changing: send again under the next one
+        continue;
+      }
+      if (!r.status.ok()) {
+        return base::MakeError(
+            base::ResultCode::kTimeout,
+            absl::StrCat("replica ", base::NodeName(id),
+                         " did not confirm the write: ", r.status.error_message()));
+      }
+      return base::MakeError(static_cast<base::ResultCode>(r.result),
+                             absl::StrCat("replica ", base::NodeName(id), " refused the write"));
+    }
+    if (!retry) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  replica_writes_.fetch_add(1, std::memory_order_relaxed);
+  if (on_replicated_) on_replicated_((base::MonotonicNs() - start) / 1e9);
+  return absl::OkStatus();
+}
 
+std::vector<Cluster::Reply> Cluster::SendReplicas(const View& v,
+                                                  const std::vector<uint8_t>& targets,
+                                                  std::string_view ns, const base::Digest& digest,
+                                                  std::string_view image) {
   fabric::v1::ReplicateRequest req;
-  req.set_cluster_key(v->key);
+  req.set_cluster_key(v.key);
   req.mutable_record()->set_ns(std::string(ns));
   req.mutable_record()->set_digest(reinterpret_cast<const char*>(digest.bytes.data()),
                                    base::kDigestSize);
@@ -117,48 +166,29 @@ absl::Status Cluster::Replicate(std::string_view ns, uint32_t partition, const b
   struct Call {
     grpc::ClientContext ctx;
     fabric::v1::ReplicateReply reply;
-    grpc::Status status;
   };
   std::vector<Call> calls(targets.size());
+  std::vector<Reply> replies(targets.size());
   absl::Mutex mu;
   size_t pending = targets.size();
   for (size_t i = 0; i < targets.size(); ++i) {
     Call& c = calls[i];
     c.ctx.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::milliseconds(config_.replication_timeout_ms));
-    fabric_.StubFor(v->addresses[targets[i]].fabric)
+    Reply* out = &replies[i];
+    fabric_.StubFor(v.addresses[targets[i]].fabric)
         ->async()
-        ->Replicate(&c.ctx, &req, &c.reply, [&c, &mu, &pending](grpc::Status s) {
+        ->Replicate(&c.ctx, &req, &c.reply, [&c, out, &mu, &pending](grpc::Status s) {
           absl::MutexLock l(&mu);
-          c.status = std::move(s);
+          out->status = std::move(s);
+          out->result = c.reply.result();
           --pending;
         });
   }
-  {
-    absl::MutexLock l(&mu);
-    mu.Await(absl::Condition(
-        +[](size_t* n) { return *n == 0; }, &pending));
-  }
-  replica_writes_.fetch_add(1, std::memory_order_relaxed);
-  if (on_replicated_) on_replicated_((base::MonotonicNs() - start) / 1e9);
-  for (size_t i = 0; i < targets.size(); ++i) {
-    const Call& c = calls[i];
-    if (c.status.ok() && c.reply.result() == 0) continue;
-    // A replica that has left the cluster no longer counts (the next view re-replicates).
-    const uint64_t id = v->members[targets[i]].id;
-    bool alive = false;
-    for (const PeerStatus& p : membership_->Peers()) alive = alive || (p.id == id && p.alive);
-    if (!alive) continue;
-    if (!c.status.ok()) {
-      return base::MakeError(
-          base::ResultCode::kTimeout,
-          absl::StrCat("replica ", base::NodeName(id),
-                       " did not confirm the write: ", c.status.error_message()));
-    }
-    return base::MakeError(static_cast<base::ResultCode>(c.reply.result()),
-                           absl::StrCat("replica ", base::NodeName(id), " refused the write"));
-  }
-  return absl::OkStatus();
+  absl::MutexLock l(&mu);
+  mu.Await(absl::Condition(
+      +[](size_t* n) { return *n == 0; }, &pending));
+  return replies;
 }
 
 absl::Status Cluster::ApplyReplica(const fabric::v1::ReplicateRequest& req) {
@@ -169,6 +199,12 @@ absl::Status Cluster::ApplyReplica(const fabric::v1::ReplicateRequest& req) {
   }
   base::Digest d;
   std::copy(r.digest().begin(), r.digest().end(), d.bytes.begin());
+  // A write sent under another view (the sender's or ours is about to change) is refused;
+  // the master sends it again under the next one.
+  auto v = membership_->view();
+  if (!v || v->key != req.cluster_key()) {
+    return base::MakeError(base::ResultCode::kClusterKeyMismatch, "cluster key mismatch");
+  }
   const uint32_t p = base::PartitionOf(d);
   if (r.stored().empty()) migrator_->NoteDelete(r.ns(), p, d);
   auto applied = data_->ApplyImage(r.ns(), d, r.stored(), /*merge=*/false);

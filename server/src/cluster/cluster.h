@@ -18,6 +18,7 @@
 #include "cluster/local_data.h"
 #include "cluster/membership.h"
 #include "cluster/migrator.h"
+#include "grpcpp/support/status.h"
 
 namespace grpc {
 class Server;
@@ -77,6 +78,14 @@ class Cluster {
 
  private:
   friend class FabricService;
+  struct Reply {
+    grpc::Status status;
+    uint32_t result = 0;
+  };
+  // Sends one replica write to each target in parallel and waits for every answer.
+  std::vector<Reply> SendReplicas(const View& v, const std::vector<uint8_t>& targets,
+                                  std::string_view ns, const base::Digest& digest,
+                                  std::string_view image);
   absl::Status ApplyReplica(const fabric::v1::ReplicateRequest& req);
 
   const SelfInfo self_;

@@ -41,7 +41,8 @@ bool SameMembers(const fabric::v1::View& v, const std::vector<fabric::v1::Member
   for (size_t i = 0; i < members.size(); ++i) {
     const auto& a = v.members(static_cast<int>(i));
     const auto& b = members[i];
-    if (a.id() != b.id() || a.rack_id() != b.rack_id() || a.quiesced() != b.quiesced() ||
+    // Quiescing is not a membership change: it takes effect at the next recluster.
+    if (a.id() != b.id() || a.rack_id() != b.rack_id() ||
         a.fabric_address() != b.fabric_address() || a.service_address() != b.service_address() ||
         a.grpc_address() != b.grpc_address()) {
       return false;
@@ -122,7 +123,10 @@ void Membership::Tick() {
     }
     auto current = view();
     if (principal == self_.id && joined_) {
-      adopt = FormView(live, recluster_.exchange(false));
+      const int64_t at = recluster_at_ns_.load();
+      const bool recluster = at != 0 && now >= at;
+      if (recluster) recluster_at_ns_.store(0);
+      adopt = FormView(live, recluster);
     } else if (principal != 0) {
       const Peer& p = peers_.at(principal);
       if (p.beat.has_view()) {
@@ -163,9 +167,10 @@ std::shared_ptr<View> Membership::FormView(const std::vector<const Peer*>& live,
     next.set_cluster_key(NewClusterKey());
   } else {
     next.set_cluster_key(published_.cluster_key());
-    // Lineage is fixed when the key forms.
+    // Lineage and quiescing are fixed when the key forms.
     for (size_t i = 0; i < members.size(); ++i) {
       members[i].set_lineage(published_.members(static_cast<int>(i)).lineage());
+      members[i].set_quiesced(published_.members(static_cast<int>(i)).quiesced());
     }
   }
   for (auto& m : members) *next.add_members() = m;
@@ -365,6 +370,11 @@ bool Membership::integrity() const {
 uint64_t Membership::principal() const {
   auto v = view();
   return v && !v->members.empty() ? v->members[0].id : 0;
+}
+
+void Membership::Recluster() {
+  recluster_at_ns_.store(base::MonotonicNs() +
+                         int64_t{config_.heartbeat_interval_ms} * 2 * 1000000);
 }
 
 void Membership::ForgetDeparted() {

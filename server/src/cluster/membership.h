@@ -70,7 +70,9 @@ class Membership {
 
   void SetQuiesced(bool on) { quiesced_.store(on); }
   bool quiesced() const { return quiesced_.load(); }
-  void Recluster() { recluster_.store(true); }
+  // Forms a new view (new key) after two heartbeat intervals: a `quiesce:` sent to another
+  // node just before has reached this one by then.
+  void Recluster();
   void SetMigrationsRemaining(uint32_t n) { migrations_remaining_.store(n); }
   void ForgetDeparted();  // services-alumni-reset / tip-clear: drop learned peer addresses
   void AddSeed(const std::string& address);  // tip:host=..;port=..
@@ -108,7 +110,7 @@ class Membership {
   std::shared_ptr<const View> view_;
   std::function<void(std::shared_ptr<const View>)> on_change_;
   std::atomic<bool> quiesced_{false};
-  std::atomic<bool> recluster_{false};
+  std::atomic<int64_t> recluster_at_ns_{0};  // 0 = none asked for
   std::atomic<uint32_t> migrations_remaining_{0};
   std::atomic<uint64_t> peers_generation_{1};
 

@@ -38,6 +38,12 @@ void Migrator::Stop() {
 }
 
 void Migrator::Wake() {
+  // Until the next plan, a new view counts as unfinished: `cluster-stable` must not answer
+  // from the previous view's plan.
+  if (remaining_.load() == 0) {
+    remaining_.store(1);
+    membership_.SetMigrationsRemaining(1);
+  }
   absl::MutexLock lock(&mu_);
   wake_ = true;
 }
@@ -72,7 +78,9 @@ void Migrator::Loop() {
       if (stop_.load()) break;
       auto now_view = membership_.view();
       if (!now_view || now_view->key != v->key || now_view->version != v->version) break;
-      if (t.kind == Kind::kDrop) {
+      if (t.kind == Kind::kHandoff) {
+        // Waits for the principal.
+      } else if (t.kind == Kind::kDrop) {
         const std::string& ns = holdings_.namespaces()[t.ns];
         holdings_.SetFull(t.ns, t.partition, false);
         if (absl::Status s = data_.DropPartition(ns, t.partition); !s.ok()) {
@@ -85,7 +93,7 @@ void Migrator::Loop() {
           break;  // plan again after the next beat
         }
       }
-      remaining_.fetch_sub(remaining_.load() > 0 ? 1 : 0);
+      if (t.kind != Kind::kHandoff && remaining_.load() > 0) remaining_.fetch_sub(1);
     }
   }
 }
@@ -127,6 +135,7 @@ std::vector<Migrator::Task> Migrator::Plan(const View& v) {
             tasks.push_back(Task{Kind::kFill, n, p, o});
           }
         }
+        if (!t->IsOwner(p, me)) tasks.push_back(Task{Kind::kHandoff, n, p, -1});
         continue;
       }
       const bool mine_full = holdings_.Full(n, p);

@@ -51,7 +51,9 @@ class Migrator {
   void NoteDelete(std::string_view ns, uint32_t partition, const base::Digest& digest);
 
  private:
-  enum class Kind { kFill, kMerge, kDrop };
+  // kHandoff: nothing to send, but this node still acts as master of a partition it does not
+  // own until the principal hands it to a filled owner; it counts as remaining.
+  enum class Kind { kFill, kMerge, kDrop, kHandoff };
   struct Task {
     Kind kind;
     size_t ns;

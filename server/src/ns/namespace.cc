@@ -42,7 +42,8 @@ Namespace::Namespace(const base::NamespaceConfig& config,
     : config_(config),
       index_(config.sprigs_per_partition),
       storage_(std::move(engine)),
-      record_locks_(new absl::Mutex[kRecordLockStripes]) {
+      record_locks_(new absl::Mutex[kRecordLockStripes]),
+      apply_locks_(new absl::Mutex[kRecordLockStripes]) {
   policy_.default_ttl = config.default_ttl;
   policy_.max_record_size = config.max_record_size;
   policy_.memory_size = config.memory_size;
@@ -110,10 +111,18 @@ absl::Status Namespace::Load() {
   return status;
 }
 
-absl::Mutex& Namespace::RecordLock(const base::Digest& d) const {
+size_t Namespace::LockStripe(const base::Digest& d) {
   // Digest bytes 4..7 are independent of the partition and sprig bits.
-  uint32_t h = d.bytes[4] | d.bytes[5] << 8 | d.bytes[6] << 16 | uint32_t{d.bytes[7]} << 24;
-  return record_locks_[h % kRecordLockStripes];
+  return (d.bytes[4] | d.bytes[5] << 8 | d.bytes[6] << 16 | uint32_t{d.bytes[7]} << 24) %
+         kRecordLockStripes;
+}
+
+absl::Mutex& Namespace::RecordLock(const base::Digest& d) const {
+  return record_locks_[LockStripe(d)];
+}
+
+absl::Mutex& Namespace::ApplyLock(const base::Digest& d) const {
+  return apply_locks_[LockStripe(d)];
 }
 
 bool Namespace::IsTruncated(const index::RecordMeta& meta) const {

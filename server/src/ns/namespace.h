@@ -60,8 +60,14 @@ class Namespace {
   SetRegistry& sets() { return sets_; }
   const SetRegistry& sets() const { return sets_; }
 
-  // The lock a writer holds for the whole read-modify-write of one record.
+  // The lock a writer holds for the whole read-modify-write of one record. A master holds it
+  // while its replicas confirm the write.
   absl::Mutex& RecordLock(const base::Digest& d) const;
+  // The lock under which another node's copy of a record (replica write, migration) is
+  // applied. Separate from RecordLock: the stripes are shared by many records, and a replica
+  // waiting for a stripe its own pending master write holds, while that write waits for this
+  // node, would deadlock two nodes.
+  absl::Mutex& ApplyLock(const base::Digest& d) const;
 
   // False for a record that has expired or was truncated (it is gone for readers at once,
   // even before the sweeper reclaims it).
@@ -128,6 +134,7 @@ class Namespace {
 
  private:
   static constexpr size_t kRecordLockStripes = 4096;
+  static size_t LockStripe(const base::Digest& d);
 
   // Removes every record of every partition for which `pred` holds; returns how many.
   uint64_t RemoveWhere(absl::FunctionRef<bool(const index::IndexEntry&)> pred);
@@ -140,6 +147,7 @@ class Namespace {
   std::unique_ptr<storage::StorageEngine> storage_;
   SetRegistry sets_;
   std::unique_ptr<absl::Mutex[]> record_locks_;
+  std::unique_ptr<absl::Mutex[]> apply_locks_;
   std::atomic<uint64_t> data_bytes_{0};
   std::atomic<int64_t> truncate_lut_ms_{0};
   mutable absl::Mutex sindex_mu_;

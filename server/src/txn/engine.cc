@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
 #include "base/strings.h"
-#include "cluster/cluster.h"
 #include "record/cdt_operation.h"
+#include "cluster/cluster.h"
 #include "storage/record_ref.h"
 #include "txn/proxy_codec.h"
 #include "udf/lua_runtime.h"
@@ -504,9 +504,9 @@ absl::Status Engine::RemoveVersion(ns::Namespace& ns, const base::Digest& digest
   return absl::OkStatus();
 }
 
-absl::Status Engine::StoreVersion(ns::Namespace& ns, const base::Digest& digest, const Current& cur,
-                                  uint16_t set_id, const record::StoredMeta& meta,
-                                  storage::RecordRef body) {
+absl::Status Engine::StoreVersion(ns::Namespace& ns, const base::Digest& digest,
+                                  const Current& cur, uint16_t set_id,
+                                  const record::StoredMeta& meta, storage::RecordRef body) {
   // Secondary indexes move from the old contents (also of an expired or truncated version
   // still in the index) to the new ones.
   storage::RecordRef old_body = cur.rec;
@@ -801,7 +801,7 @@ absl::StatusOr<bool> Engine::ApplyImage(std::string_view ns_name, const base::Di
     return MakeError(ResultCode::kNamespaceNotFound,
                      absl::StrCat("namespace '", Absl(ns_name), "' not found"));
   }
-  absl::MutexLock lock(&ns->RecordLock(digest));
+  absl::MutexLock lock(&ns->ApplyLock(digest));
   Current cur;
   if (absl::Status s = ReadCurrent(*ns, digest, false, base::NowEpochSeconds(), &cur); !s.ok()) {
     return s;
@@ -825,8 +825,8 @@ absl::StatusOr<bool> Engine::ApplyImage(std::string_view ns_name, const base::Di
   auto set_id = ns->sets().IdFor(meta.set_name);
   if (!set_id.ok()) return set_id.status();
   if (absl::Status s = ns->NoteBinNames(rec); !s.ok()) return s;
-  if (absl::Status s =
-          StoreVersion(*ns, digest, cur, *set_id, meta, storage::RecordRef::Make(std::move(rec)));
+  if (absl::Status s = StoreVersion(*ns, digest, cur, *set_id, meta,
+                                    storage::RecordRef::Make(std::move(rec)));
       !s.ok()) {
     return s;
   }
