@@ -107,8 +107,9 @@ int main(int argc, char** argv) {
   info.AttachCluster(&cluster);
 
   const std::string& address = config->node.address;
-  if (absl::Status s = cluster.Start(address, config->ports.fabric); !s.ok()) return Fail(s);
   api::MetricsExposer exposer(registry, **catalog);
+  exposer.AttachCluster(&cluster);
+  if (absl::Status s = cluster.Start(address, config->ports.fabric); !s.ok()) return Fail(s);
   if (absl::Status s = exposer.Start(address, config->ports.metrics); !s.ok()) return Fail(s);
   api::AdminServer admin(engine, info, node, &modules);
   if (absl::Status s = admin.Start(address, config->ports.admin); !s.ok()) return Fail(s);

@@ -110,7 +110,9 @@ TEST_F(TerndTest, MetricsExposeNamespaceGaugesAndPassPromtool) {
   for (const char* name :
        {"tern_namespace_objects{ns=\"test\"}", "tern_namespace_memory_bytes{ns=\"bar\"}",
         "tern_namespace_index_bytes{ns=\"test\"}", "tern_namespace_disk_bytes{ns=\"bar\"}",
-        "# TYPE tern_op_latency_seconds histogram"}) {
+        "# TYPE tern_op_latency_seconds histogram", "tern_cluster_size 1",
+        "tern_migrate_partitions_remaining 0", "# TYPE tern_proxy_total counter",
+        "# TYPE tern_replication_latency_seconds histogram"}) {
     EXPECT_NE(m.body.find(name), std::string::npos) << name;
   }
   auto file = node_->dir() / "metrics.txt";

@@ -30,6 +30,10 @@ class ClusterInfo {
   // `cluster_size=..;cluster_key=..;...` for `statistics`.
   std::string StatisticsFields() const;
   uint32_t Size() const;
+  // The current view; null without a cluster (a cluster of one) or before this node joined.
+  std::shared_ptr<const cluster::View> View() const {
+    return cluster_ ? cluster_->view() : nullptr;
+  }
   std::string ClusterStable(const Params& p) const;
   std::string Quiesce(bool on);
   std::string Recluster();

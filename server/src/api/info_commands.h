@@ -38,6 +38,8 @@ class InfoCommands {
     cluster_ = ClusterInfo(engine_.catalog(), cluster);
   }
 
+  const ClusterInfo& cluster() const { return cluster_; }
+
   // Answers one command line (`name`, `name:k=v;k=v` or `name/arg/arg`) with its value,
   // without the echo. Unknown commands answer `ERROR:4:unrecognized command`.
   std::string Answer(std::string_view line);

@@ -10,6 +10,7 @@
 #include "api/proto_value.h"
 #include "base/clock.h"
 #include "base/digest.h"
+#include "base/node_id.h"
 #include "base/strings.h"
 
 namespace tern::api {
@@ -467,16 +468,37 @@ void KvService::CancelWatches() {
 
 v1::PartitionMap KvService::CurrentMap() const {
   v1::PartitionMap map;
-  map.set_generation(1);  // a single node: ownership never changes (as partition-generation)
-  v1::Node* self = map.add_nodes();
-  self->set_name(node_.name);
-  self->set_grpc_address(options_.grpc_address);
-  self->set_service_address(absl::StrCat(node_.service_address, ":", node_.service_port));
-  for (const auto& n : engine_.catalog().namespaces()) {
+  // Changes with every view or partition-table change, as partition-generation.
+  map.set_generation(info_.cluster().Generation());
+  auto view = info_.cluster().View();
+  if (!view) {
+    // A cluster of one: this node owns every partition.
+    v1::Node* self = map.add_nodes();
+    self->set_name(node_.name);
+    self->set_grpc_address(options_.grpc_address);
+    self->set_service_address(absl::StrCat(node_.service_address, ":", node_.service_port));
+    for (const auto& n : engine_.catalog().namespaces()) {
+      v1::NamespacePartitions* np = map.add_namespaces();
+      np->set_namespace_(n->name());
+      np->set_copies(1);
+      np->mutable_owners()->Resize(base::kPartitionCount, 0);
+    }
+    return map;
+  }
+  for (size_t i = 0; i < view->members.size(); ++i) {
+    v1::Node* node = map.add_nodes();
+    node->set_name(base::NodeName(view->members[i].id));
+    node->set_grpc_address(view->addresses[i].grpc);
+    node->set_service_address(view->addresses[i].service);
+  }
+  for (const auto& [name, table] : view->tables) {
     v1::NamespacePartitions* np = map.add_namespaces();
-    np->set_namespace_(n->name());
-    np->set_copies(1);
-    np->mutable_owners()->Resize(base::kPartitionCount, 0);
+    np->set_namespace_(name);
+    np->set_copies(table.copies);
+    // Acting master first, as the wire protocol's `replicas` answers.
+    for (uint32_t p = 0; p < base::kPartitionCount; ++p) {
+      for (uint8_t m : table.ClientOrder(p)) np->add_owners(m);
+    }
   }
   return map;
 }
