@@ -9,6 +9,7 @@
 #include "base/node_id.h"
 #include "base/result_code.h"
 #include "cluster/fabric_service.h"
+#include "grpcpp/completion_queue.h"
 #include "grpcpp/server_builder.h"
 
 namespace tern::cluster {
@@ -163,31 +164,35 @@ std::vector<Cluster::Reply> Cluster::SendReplicas(const View& v,
   req.mutable_record()->set_digest(reinterpret_cast<const char*>(digest.bytes.data()),
                                    base::kDigestSize);
   req.mutable_record()->set_stored(std::string(image));
+  // A completion queue of our own, not gRPC's callback threads: this runs on gRPC API
+  // threads too, and waiting there for a callback that needs one of them would deadlock.
+  grpc::CompletionQueue cq;
   struct Call {
     grpc::ClientContext ctx;
     fabric::v1::ReplicateReply reply;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<fabric::v1::ReplicateReply>> reader;
   };
   std::vector<Call> calls(targets.size());
   std::vector<Reply> replies(targets.size());
-  absl::Mutex mu;
-  size_t pending = targets.size();
   for (size_t i = 0; i < targets.size(); ++i) {
     Call& c = calls[i];
     c.ctx.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::milliseconds(config_.replication_timeout_ms));
-    Reply* out = &replies[i];
-    fabric_.StubFor(v.addresses[targets[i]].fabric)
-        ->async()
-        ->Replicate(&c.ctx, &req, &c.reply, [&c, out, &mu, &pending](grpc::Status s) {
-          absl::MutexLock l(&mu);
-          out->status = std::move(s);
-          out->result = c.reply.result();
-          --pending;
-        });
+    c.reader = fabric_.StubFor(v.addresses[targets[i]].fabric)->AsyncReplicate(&c.ctx, req, &cq);
+    c.reader->Finish(&c.reply, &replies[i].status, reinterpret_cast<void*>(i));
   }
-  absl::MutexLock l(&mu);
-  mu.Await(absl::Condition(
-      +[](size_t* n) { return *n == 0; }, &pending));
+  for (size_t n = 0; n < targets.size(); ++n) {
+    void* tag = nullptr;
+    bool ok = false;
+    if (!cq.Next(&tag, &ok)) break;
+    const size_t i = reinterpret_cast<size_t>(tag);
+    replies[i].result = calls[i].reply.result();
+  }
+  cq.Shutdown();
+  void* tag;
+  bool ok;
+  while (cq.Next(&tag, &ok)) {
+  }
   return replies;
 }
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
 #include "base/logging.h"
+#include "grpcpp/completion_queue.h"
 
 namespace tern::cluster {
 
@@ -300,30 +301,36 @@ void Membership::SendBeats() {
     targets = targets_;
   }
   const fabric::v1::Beat beat = MakeBeat();
+  // Our own completion queue rather than gRPC's callback threads, which request handlers
+  // may all be occupying while they wait for replicas.
+  grpc::CompletionQueue cq;
   struct Call {
     grpc::ClientContext ctx;
     fabric::v1::Beat reply;
+    grpc::Status status;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<fabric::v1::Beat>> reader;
   };
   // One round at a time: wait for every answer (or its deadline) before the next tick.
-  std::vector<std::unique_ptr<Call>> calls;
-  absl::Mutex done_mu;
-  size_t pending = targets.size();
-  for (const std::string& t : targets) {
-    auto call = std::make_unique<Call>();
-    call->ctx.set_deadline(std::chrono::system_clock::now() +
-                           std::chrono::milliseconds(config_.heartbeat_interval_ms * 2));
-    Call* c = call.get();
-    fabric_.StubFor(t)->async()->Heartbeat(&c->ctx, &beat, &c->reply,
-                                           [this, c, &done_mu, &pending](grpc::Status s) {
-                                             if (s.ok()) Absorb(c->reply);
-                                             absl::MutexLock l(&done_mu);
-                                             --pending;
-                                           });
-    calls.push_back(std::move(call));
+  std::vector<Call> calls(targets.size());
+  for (size_t i = 0; i < targets.size(); ++i) {
+    Call& c = calls[i];
+    c.ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(config_.heartbeat_interval_ms * 2));
+    c.reader = fabric_.StubFor(targets[i])->AsyncHeartbeat(&c.ctx, beat, &cq);
+    c.reader->Finish(&c.reply, &c.status, reinterpret_cast<void*>(i));
   }
-  absl::MutexLock l(&done_mu);
-  done_mu.Await(absl::Condition(
-      +[](size_t* n) { return *n == 0; }, &pending));
+  for (size_t n = 0; n < targets.size(); ++n) {
+    void* tag = nullptr;
+    bool ok = false;
+    if (!cq.Next(&tag, &ok)) break;
+    const Call& c = calls[reinterpret_cast<size_t>(tag)];
+    if (ok && c.status.ok()) Absorb(c.reply);
+  }
+  cq.Shutdown();
+  void* tag;
+  bool ok;
+  while (cq.Next(&tag, &ok)) {
+  }
 }
 
 std::map<uint64_t, std::vector<PartitionBits>> Membership::PeerHoldings() const {
