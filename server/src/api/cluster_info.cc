@@ -6,7 +6,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "api/info_commands.h"
 #include "base/node_id.h"
 
@@ -23,26 +22,34 @@ std::string Base64(const cluster::PartitionBits& bits) {
 
 }  // namespace
 
+std::vector<cluster::PartitionBits> ClusterInfo::Columns(std::string_view ns,
+                                                         uint32_t max_columns) const {
+  std::vector<cluster::PartitionBits> columns;
+  if (!cluster_) {
+    columns.emplace_back().fill(0xff);  // a cluster of one owns everything
+    return columns;
+  }
+  auto v = cluster_->view();
+  const cluster::NamespaceTable* t = v ? v->Table(ns) : nullptr;
+  if (!t || v->self < 0 || t->copies == 0) {
+    columns.emplace_back().fill(0);  // not in a cluster yet: nothing
+    return columns;
+  }
+  columns.resize(std::min(t->copies, std::max<uint32_t>(max_columns, 1)));
+  for (auto& c : columns) c.fill(0);
+  for (uint32_t p = 0; p < base::kPartitionCount; ++p) {
+    auto order = t->ClientOrder(p);
+    for (size_t i = 0; i < order.size() && i < columns.size(); ++i) {
+      if (order[i] == v->self) cluster::SetBit(columns[i], p, true);
+    }
+  }
+  return columns;
+}
+
 std::string ClusterInfo::Replicas(bool with_regime, uint32_t max_columns) const {
-  auto v = cluster_ ? cluster_->view() : nullptr;
   std::vector<std::string> parts;
   for (const auto& n : catalog_->namespaces()) {
-    std::vector<cluster::PartitionBits> columns;
-    const cluster::NamespaceTable* t = v ? v->Table(n->name()) : nullptr;
-    if (!cluster_) {
-      columns.emplace_back().fill(0xff);  // a cluster of one owns everything
-    } else if (!t || v->self < 0 || t->copies == 0) {
-      columns.emplace_back().fill(0);  // not in a cluster yet: nothing
-    } else {
-      columns.resize(std::min(t->copies, std::max<uint32_t>(max_columns, 1)));
-      for (auto& c : columns) c.fill(0);
-      for (uint32_t p = 0; p < base::kPartitionCount; ++p) {
-        auto order = t->ClientOrder(p);
-        for (size_t i = 0; i < order.size() && i < columns.size(); ++i) {
-          if (order[i] == v->self) cluster::SetBit(columns[i], p, true);
-        }
-      }
-    }
+    const auto columns = Columns(n->name(), max_columns);
     std::string entry = absl::StrCat(n->name(), ":", with_regime ? "0," : "", columns.size());
     for (const auto& c : columns) absl::StrAppend(&entry, ",", Base64(c));
     parts.push_back(std::move(entry));
@@ -51,13 +58,9 @@ std::string ClusterInfo::Replicas(bool with_regime, uint32_t max_columns) const 
 }
 
 std::string ClusterInfo::ReplicasMaster() const {
-  std::string all = Replicas(false, 1);
-  // "<ns>:1,<b64>" → "<ns>:<b64>"
   std::vector<std::string> parts;
-  for (absl::string_view e : absl::StrSplit(all, ';', absl::SkipEmpty())) {
-    size_t colon = e.find(':');
-    size_t comma = e.find(',', colon);
-    parts.push_back(absl::StrCat(e.substr(0, colon + 1), e.substr(comma + 1)));
+  for (const auto& n : catalog_->namespaces()) {
+    parts.push_back(absl::StrCat(n->name(), ":", Base64(Columns(n->name(), 1)[0])));
   }
   return absl::StrJoin(parts, ";");
 }

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cluster/cluster.h"
 #include "ns/catalog.h"
@@ -41,6 +42,10 @@ class ClusterInfo {
   std::string ForgetDeparted();
 
  private:
+  // This node's replica columns for `ns` (column 0 = partitions it masters), at most
+  // `max_columns` of them.
+  std::vector<cluster::PartitionBits> Columns(std::string_view ns, uint32_t max_columns) const;
+
   const ns::Catalog* catalog_;
   cluster::Cluster* cluster_;
 };
