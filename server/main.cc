@@ -82,8 +82,8 @@ int main(int argc, char** argv) {
   for (const auto& n : config->namespaces) ns_names.push_back(n.name);
   auto registry = std::make_shared<prometheus::Registry>();
   txn::TxnMetrics metrics(*registry, ns_names);
-  auto smd =
-      smd::MetadataStore::Open((std::filesystem::path(config->node.data_dir) / "smd").string());
+  auto smd = smd::MetadataStore::Open(
+      (std::filesystem::path(config->node.data_dir) / "smd").string(), *node_id);
   if (!smd.ok()) return Fail(smd.status());
   udf::ModuleRegistry modules(**smd);
   udf::LuaRuntime lua(modules, udf::Limits{});
@@ -99,10 +99,12 @@ int main(int argc, char** argv) {
                          hostport(config->ports.grpc)}},
       *config);
   cluster.Attach(&engine);
+  cluster.AttachMetadata(smd->get());
   engine.AttachCluster(&cluster);
+  engine.AttachMetadata(smd->get());
   query::JobManager jobs;
   query::IndexCatalog indexes(**catalog, **smd);
-  indexes.Load();
+  indexes.Reconcile();
   api::InfoCommands info(engine, node, &modules, &jobs, &indexes);
   info.AttachCluster(&cluster);
 

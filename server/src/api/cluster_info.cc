@@ -162,4 +162,37 @@ std::string ClusterInfo::ForgetDeparted() {
   return "ok";
 }
 
+std::string ClusterInfo::ServiceConfig() const {
+  if (!cluster_) return "migrate-fill-delay=0;migrate-max-records-per-sec=0";
+  const cluster::Migrator& m = cluster_->migrator();
+  return absl::StrCat("migrate-fill-delay=", m.fill_delay(),
+                      ";migrate-max-records-per-sec=", m.max_records_per_sec());
+}
+
+std::string ClusterInfo::SetServiceConfig(const Params& p) {
+  if (!cluster_) return InfoError(ResultCode::kUnsupportedFeature, "not in a cluster");
+  std::vector<std::pair<std::string_view, uint32_t>> values;
+  for (const auto& [k, v] : p) {
+    if (k == "context") continue;
+    uint32_t n = 0;
+    if (k != "migrate-fill-delay" && k != "migrate-max-records-per-sec") {
+      return InfoError(ResultCode::kParameterError, absl::StrCat("unknown service setting ", k));
+    }
+    if (!absl::SimpleAtoi(v, &n) || (k == "migrate-fill-delay" && n > 86400)) {
+      return InfoError(ResultCode::kParameterError, absl::StrCat("invalid value for ", k));
+    }
+    values.emplace_back(k, n);
+  }
+  if (values.empty()) return InfoError(ResultCode::kParameterError, "nothing to set");
+  cluster::Migrator& m = cluster_->migrator();
+  for (const auto& [k, n] : values) {
+    if (k == "migrate-fill-delay") {
+      m.SetFillDelay(n);
+    } else {
+      m.SetMaxRecordsPerSec(n);
+    }
+  }
+  return "ok";
+}
+
 }  // namespace tern::api

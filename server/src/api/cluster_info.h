@@ -40,6 +40,10 @@ class ClusterInfo {
   std::string Recluster();
   std::string Tip(const Params& p);
   std::string ForgetDeparted();
+  // get-config / set-config with context=service: the live migration settings
+  // (migrate-fill-delay, migrate-max-records-per-sec). Every value is checked before any is set.
+  std::string ServiceConfig() const;
+  std::string SetServiceConfig(const Params& p);
 
  private:
   // This node's replica columns for `ns` (column 0 = partitions it masters), at most

@@ -464,8 +464,10 @@ std::string InfoCommands::Statistics() const {
 
 std::string InfoCommands::GetConfig(const Params& p) const {
   auto ctx = p.find("context");
+  if (ctx != p.end() && ctx->second == "service") return cluster_.ServiceConfig();
   if (ctx == p.end() || ctx->second != "namespace") {
-    return InfoError(ResultCode::kParameterError, "get-config supports context=namespace");
+    return InfoError(ResultCode::kParameterError,
+                     "get-config supports context=namespace and context=service");
   }
   auto id = p.find("id");
   if (id == p.end()) id = p.find("namespace");
@@ -477,8 +479,10 @@ std::string InfoCommands::GetConfig(const Params& p) const {
 
 std::string InfoCommands::SetConfig(const Params& p) {
   auto ctx = p.find("context");
+  if (ctx != p.end() && ctx->second == "service") return cluster_.SetServiceConfig(p);
   if (ctx == p.end() || ctx->second != "namespace") {
-    return InfoError(ResultCode::kParameterError, "set-config supports context=namespace");
+    return InfoError(ResultCode::kParameterError,
+                     "set-config supports context=namespace and context=service");
   }
   auto id = p.find("id");
   if (id == p.end()) id = p.find("namespace");

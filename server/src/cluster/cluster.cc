@@ -39,6 +39,10 @@ Cluster::Cluster(SelfInfo self, const base::Config& config)
 
 Cluster::~Cluster() { Stop(); }
 
+void Cluster::AttachMetadata(smd::MetadataStore* store) {
+  metadata_sync_ = std::make_unique<MetadataSync>(config_, *membership_, fabric_, *store);
+}
+
 absl::Status Cluster::Start(const std::string& address, uint16_t fabric_port) {
   if (!data_) return absl::FailedPreconditionError("cluster: no local data attached");
   migrator_ = std::make_unique<Migrator>(
@@ -61,10 +65,12 @@ absl::Status Cluster::Start(const std::string& address, uint16_t fabric_port) {
   membership_->OnViewChange([this](std::shared_ptr<const View>) { migrator_->Wake(); });
   membership_->Start();
   migrator_->Start();
+  if (metadata_sync_) metadata_sync_->Start();
   return absl::OkStatus();
 }
 
 void Cluster::Stop() {
+  if (metadata_sync_) metadata_sync_->Stop();
   if (migrator_) migrator_->Stop();
   membership_->Stop();
   if (server_) {
@@ -115,12 +121,12 @@ absl::Status Cluster::Replicate(std::string_view ns, uint32_t partition, const b
       }
     }
     if (targets.empty()) break;
-    std::vector<Reply> replies = SendReplicas(*v, targets, ns, digest, image);
+    auto replies = SendReplicas(*v, targets, ns, digest, image);
     bool retry = false;
     for (size_t i = 0; i < targets.size(); ++i) {
       const uint64_t id = v->members[targets[i]].id;
-      const Reply& r = replies[i];
-      if (r.status.ok() && r.result == 0) {
+      const auto& r = replies[i];
+      if (r.status.ok() && r.reply.result() == 0) {
         done.push_back(id);
         continue;
       }
@@ -132,7 +138,7 @@ absl::Status Cluster::Replicate(std::string_view ns, uint32_t partition, const b
         continue;
       }
       if (r.status.ok() &&
-          r.result == static_cast<uint32_t>(base::ResultCode::kClusterKeyMismatch) &&
+          r.reply.result() == static_cast<uint32_t>(base::ResultCode::kClusterKeyMismatch) &&
           base::MonotonicNs() < deadline) {
         retry = true;  // the views are changing: send again under the next one
         continue;
@@ -143,7 +149,7 @@ absl::Status Cluster::Replicate(std::string_view ns, uint32_t partition, const b
             absl::StrCat("replica ", base::NodeName(id),
                          " did not confirm the write: ", r.status.error_message()));
       }
-      return base::MakeError(static_cast<base::ResultCode>(r.result),
+      return base::MakeError(static_cast<base::ResultCode>(r.reply.result()),
                              absl::StrCat("replica ", base::NodeName(id), " refused the write"));
     }
     if (!retry) break;
@@ -154,46 +160,19 @@ absl::Status Cluster::Replicate(std::string_view ns, uint32_t partition, const b
   return absl::OkStatus();
 }
 
-std::vector<Cluster::Reply> Cluster::SendReplicas(const View& v,
-                                                  const std::vector<uint8_t>& targets,
-                                                  std::string_view ns, const base::Digest& digest,
-                                                  std::string_view image) {
+std::vector<Answer<fabric::v1::ReplicateReply>> Cluster::SendReplicas(
+    const View& v, const std::vector<uint8_t>& targets, std::string_view ns,
+    const base::Digest& digest, std::string_view image) {
   fabric::v1::ReplicateRequest req;
   req.set_cluster_key(v.key);
   req.mutable_record()->set_ns(std::string(ns));
   req.mutable_record()->set_digest(reinterpret_cast<const char*>(digest.bytes.data()),
                                    base::kDigestSize);
   req.mutable_record()->set_stored(std::string(image));
-  // A completion queue of our own, not gRPC's callback threads: this runs on gRPC API
-  // threads too, and waiting there for a callback that needs one of them would deadlock.
-  grpc::CompletionQueue cq;
-  struct Call {
-    grpc::ClientContext ctx;
-    fabric::v1::ReplicateReply reply;
-    std::unique_ptr<grpc::ClientAsyncResponseReader<fabric::v1::ReplicateReply>> reader;
-  };
-  std::vector<Call> calls(targets.size());
-  std::vector<Reply> replies(targets.size());
-  for (size_t i = 0; i < targets.size(); ++i) {
-    Call& c = calls[i];
-    c.ctx.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::milliseconds(config_.replication_timeout_ms));
-    c.reader = fabric_.StubFor(v.addresses[targets[i]].fabric)->AsyncReplicate(&c.ctx, req, &cq);
-    c.reader->Finish(&c.reply, &replies[i].status, reinterpret_cast<void*>(i));
-  }
-  for (size_t n = 0; n < targets.size(); ++n) {
-    void* tag = nullptr;
-    bool ok = false;
-    if (!cq.Next(&tag, &ok)) break;
-    const size_t i = reinterpret_cast<size_t>(tag);
-    replies[i].result = calls[i].reply.result();
-  }
-  cq.Shutdown();
-  void* tag;
-  bool ok;
-  while (cq.Next(&tag, &ok)) {
-  }
-  return replies;
+  std::vector<std::string> addresses;
+  for (uint8_t t : targets) addresses.push_back(v.addresses[t].fabric);
+  return fabric_.CallAll(addresses, req, &fabric::v1::Fabric::Stub::AsyncReplicate,
+                         std::chrono::milliseconds(config_.replication_timeout_ms));
 }
 
 absl::Status Cluster::ApplyReplica(const fabric::v1::ReplicateRequest& req) {

@@ -17,6 +17,7 @@
 #include "cluster/holdings.h"
 #include "cluster/local_data.h"
 #include "cluster/membership.h"
+#include "cluster/metadata_sync.h"
 #include "cluster/migrator.h"
 #include "grpcpp/support/status.h"
 
@@ -53,6 +54,8 @@ class Cluster {
 
   // The engine that stores replicated and migrated records; set before Start.
   void Attach(LocalData* data) { data_ = data; }
+  // The system metadata kept identical on every node; set before Start.
+  void AttachMetadata(smd::MetadataStore* store);
   absl::Status Start(const std::string& address, uint16_t fabric_port);
   void Stop();
 
@@ -70,6 +73,8 @@ class Cluster {
 
   std::shared_ptr<const View> view() const { return membership_->view(); }
   Membership& membership() { return *membership_; }
+  Migrator& migrator() { return *migrator_; }  // after Start
+  const Migrator& migrator() const { return *migrator_; }
   const Membership& membership() const { return *membership_; }
   ClusterStats Stats() const;
   uint64_t self_id() const { return self_.id; }
@@ -78,14 +83,12 @@ class Cluster {
 
  private:
   friend class FabricService;
-  struct Reply {
-    grpc::Status status;
-    uint32_t result = 0;
-  };
   // Sends one replica write to each target in parallel and waits for every answer.
-  std::vector<Reply> SendReplicas(const View& v, const std::vector<uint8_t>& targets,
-                                  std::string_view ns, const base::Digest& digest,
-                                  std::string_view image);
+  std::vector<Answer<fabric::v1::ReplicateReply>> SendReplicas(const View& v,
+                                                               const std::vector<uint8_t>& targets,
+                                                               std::string_view ns,
+                                                               const base::Digest& digest,
+                                                               std::string_view image);
   absl::Status ApplyReplica(const fabric::v1::ReplicateRequest& req);
 
   const SelfInfo self_;
@@ -94,6 +97,7 @@ class Cluster {
   FabricClient fabric_;
   std::unique_ptr<Membership> membership_;
   std::unique_ptr<Migrator> migrator_;
+  std::unique_ptr<MetadataSync> metadata_sync_;
   std::unique_ptr<FabricService> service_;
   std::unique_ptr<grpc::Server> server_;
   LocalData* data_ = nullptr;

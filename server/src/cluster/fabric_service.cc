@@ -36,4 +36,11 @@ grpc::Status FabricService::Proxy(grpc::ServerContext*, const fabric::v1::ProxyR
   return grpc::Status::OK;
 }
 
+grpc::Status FabricService::Smd(grpc::ServerContext*, const fabric::v1::SmdExchange* req,
+                                fabric::v1::SmdExchange* reply) {
+  if (!cluster_.metadata_sync_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "no metadata");
+  *reply = cluster_.metadata_sync_->OnExchange(*req);
+  return grpc::Status::OK;
+}
+
 }  // namespace tern::cluster

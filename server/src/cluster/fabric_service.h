@@ -1,5 +1,5 @@
 // The fabric gRPC service (tern.fabric.v1.Fabric on ports.fabric): the receiving end of
-// heartbeats, replica writes, migration streams and proxied requests.
+// heartbeats, replica writes, migration streams, proxied requests and system metadata.
 #pragma once
 
 #include "tern/fabric/v1/fabric.grpc.pb.h"
@@ -20,6 +20,8 @@ class FabricService final : public fabric::v1::Fabric::Service {
                        fabric::v1::MigrateReply* reply) override;
   grpc::Status Proxy(grpc::ServerContext*, const fabric::v1::ProxyRequest* req,
                      fabric::v1::ProxyReply* reply) override;
+  grpc::Status Smd(grpc::ServerContext*, const fabric::v1::SmdExchange* req,
+                   fabric::v1::SmdExchange* reply) override;
 
  private:
   Cluster& cluster_;

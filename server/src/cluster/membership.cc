@@ -262,6 +262,7 @@ fabric::v1::Beat Membership::MakeBeat() const {
   auto v = view();
   b.set_cluster_key(v ? v->key : 0);
   b.set_migrations_remaining(migrations_remaining_.load());
+  if (smd_digest_) b.set_smd_digest(smd_digest_());
   for (size_t n = 0; n < holdings_.namespaces().size(); ++n) {
     PartitionBits bits = holdings_.Snapshot(n);
     (*b.mutable_full())[holdings_.namespaces()[n]] = std::string(bits.begin(), bits.end());
@@ -300,36 +301,11 @@ void Membership::SendBeats() {
     absl::MutexLock lock(&mu_);
     targets = targets_;
   }
-  const fabric::v1::Beat beat = MakeBeat();
-  // Our own completion queue rather than gRPC's callback threads, which request handlers
-  // may all be occupying while they wait for replicas.
-  grpc::CompletionQueue cq;
-  struct Call {
-    grpc::ClientContext ctx;
-    fabric::v1::Beat reply;
-    grpc::Status status;
-    std::unique_ptr<grpc::ClientAsyncResponseReader<fabric::v1::Beat>> reader;
-  };
-  // One round at a time: wait for every answer (or its deadline) before the next tick.
-  std::vector<Call> calls(targets.size());
-  for (size_t i = 0; i < targets.size(); ++i) {
-    Call& c = calls[i];
-    c.ctx.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::milliseconds(config_.heartbeat_interval_ms * 2));
-    c.reader = fabric_.StubFor(targets[i])->AsyncHeartbeat(&c.ctx, beat, &cq);
-    c.reader->Finish(&c.reply, &c.status, reinterpret_cast<void*>(i));
-  }
-  for (size_t n = 0; n < targets.size(); ++n) {
-    void* tag = nullptr;
-    bool ok = false;
-    if (!cq.Next(&tag, &ok)) break;
-    const Call& c = calls[reinterpret_cast<size_t>(tag)];
-    if (ok && c.status.ok()) Absorb(c.reply);
-  }
-  cq.Shutdown();
-  void* tag;
-  bool ok;
-  while (cq.Next(&tag, &ok)) {
+  // One round at a time: every answer (or its deadline) before the next tick.
+  auto answers = fabric_.CallAll(targets, MakeBeat(), &fabric::v1::Fabric::Stub::AsyncHeartbeat,
+                                 std::chrono::milliseconds(config_.heartbeat_interval_ms * 2));
+  for (const auto& a : answers) {
+    if (a.status.ok()) Absorb(a.reply);
   }
 }
 
@@ -359,6 +335,7 @@ std::vector<PeerStatus> Membership::Peers() const {
     s.addresses = {p.beat.fabric_address(), p.beat.service_address(), p.beat.grpc_address()};
     s.cluster_key = p.beat.cluster_key();
     s.migrations_remaining = p.beat.migrations_remaining();
+    s.smd_digest = p.beat.smd_digest();
     s.alive = std::find(live.begin(), live.end(), &p) != live.end();
     out.push_back(std::move(s));
   }

@@ -40,6 +40,7 @@ struct PeerStatus {
   MemberAddresses addresses;
   uint64_t cluster_key = 0;
   uint32_t migrations_remaining = 0;
+  uint64_t smd_digest = 0;
   bool alive = false;
 };
 
@@ -60,6 +61,9 @@ class Membership {
   void OnViewChange(std::function<void(std::shared_ptr<const View>)> fn) {
     on_change_ = std::move(fn);
   }
+
+  // What our beats carry as the system-metadata digest; set before Start.
+  void SetMetadataDigest(std::function<uint64_t()> fn) { smd_digest_ = std::move(fn); }
 
   // Complete-copy bitmaps other nodes last announced (node id → per-namespace bits).
   std::map<uint64_t, std::vector<PartitionBits>> PeerHoldings() const;
@@ -109,6 +113,7 @@ class Membership {
 
   std::shared_ptr<const View> view_;
   std::function<void(std::shared_ptr<const View>)> on_change_;
+  std::function<uint64_t()> smd_digest_;
   std::atomic<bool> quiesced_{false};
   std::atomic<int64_t> recluster_at_ns_{0};  // 0 = none asked for
   std::atomic<uint32_t> migrations_remaining_{0};

@@ -23,7 +23,9 @@ Migrator::Migrator(const base::ClusterConfig& config, Membership& membership, Ho
       holdings_(holdings),
       fabric_(fabric),
       data_(data),
-      replicate_(std::move(replicate)) {}
+      replicate_(std::move(replicate)),
+      fill_delay_sec_(config.migrate_fill_delay_sec),
+      max_records_per_sec_(config.migrate_max_records_per_sec) {}
 
 Migrator::~Migrator() { Stop(); }
 
@@ -73,7 +75,7 @@ void Migrator::Loop() {
     membership_.SetMigrationsRemaining(static_cast<uint32_t>(tasks.size()));
     if (tasks.empty()) continue;
     const bool delayed =
-        base::MonotonicNs() - key_since_ns_ < int64_t{config_.migrate_fill_delay_sec} * 1000000000;
+        base::MonotonicNs() - key_since_ns_ < int64_t{fill_delay_sec_.load()} * 1000000000;
     for (const Task& t : tasks) {
       if (stop_.load()) break;
       auto now_view = membership_.view();
@@ -171,7 +173,7 @@ absl::Status Migrator::Send(const View& v, const Task& t) {
   bool broken = false;
   uint64_t sent = 0;
   const int64_t start = base::MonotonicNs();
-  const uint32_t rps = config_.migrate_max_records_per_sec;
+  const uint32_t rps = max_records_per_sec_.load();
   absl::Status walk =
       data_.ForEachImage(ns, t.partition, [&](const base::Digest& d, std::string image) {
         auto* r = chunk.add_records();

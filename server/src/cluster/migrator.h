@@ -39,6 +39,12 @@ class Migrator {
   void Stop();
   void Wake();  // the view changed: plan again now
 
+  // Live settings (info `set-config:context=service`); the next plan and stream use them.
+  void SetFillDelay(uint32_t sec) { fill_delay_sec_.store(sec); }
+  void SetMaxRecordsPerSec(uint32_t rps) { max_records_per_sec_.store(rps); }
+  uint32_t fill_delay() const { return fill_delay_sec_.load(); }
+  uint32_t max_records_per_sec() const { return max_records_per_sec_.load(); }
+
   // Partitions this node still has to send or drop, as of the last plan.
   uint32_t remaining() const { return remaining_.load(); }
   uint64_t records_sent() const { return records_sent_.load(); }
@@ -71,6 +77,8 @@ class Migrator {
   FabricClient& fabric_;
   LocalData& data_;
   ReplicateFn replicate_;
+  std::atomic<uint32_t> fill_delay_sec_;
+  std::atomic<uint32_t> max_records_per_sec_;
 
   absl::Mutex mu_;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;

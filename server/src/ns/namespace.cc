@@ -207,6 +207,10 @@ absl::Status Namespace::Truncate(std::string_view set, int64_t before_ms) {
   if (lut > base::NowUnixMs()) {
     return MakeError(ResultCode::kParameterError, "truncate time is in the future");
   }
+  return ApplyTruncate(set, lut);
+}
+
+absl::Status Namespace::ApplyTruncate(std::string_view set, int64_t lut) {
   if (set.empty()) {
     truncate_lut_ms_ = std::max(truncate_lut_ms_.load(), lut);
   } else {

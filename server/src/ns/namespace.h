@@ -92,6 +92,9 @@ class Namespace {
   // Makes records of `set` (all sets when empty) last updated at or before `before_ms` (now
   // when 0) invisible at once and durable across restarts; the sweeper reclaims them.
   absl::Status Truncate(std::string_view set, int64_t before_ms);
+  // Truncate without the checks on the time: one another node decided (its clock may be
+  // ahead of ours).
+  absl::Status ApplyTruncate(std::string_view set, int64_t lut_ms);
   int64_t truncate_lut_ms() const { return truncate_lut_ms_.load(std::memory_order_relaxed); }
 
   // Changes one live policy value (`set` empty = namespace level). Unknown keys or bad values

@@ -1,5 +1,7 @@
 #include "query/index_catalog.h"
 
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "base/result_code.h"
@@ -19,21 +21,38 @@ std::string KeyOf(std::string_view ns, std::string_view name) {
 }  // namespace
 
 IndexCatalog::IndexCatalog(ns::Catalog& catalog, smd::MetadataStore& store)
-    : catalog_(catalog), store_(store), builder_([this](std::stop_token st) { BuildLoop(st); }) {}
+    : catalog_(catalog), store_(store), builder_([this](std::stop_token st) { BuildLoop(st); }) {
+  store_.Subscribe(kModule, [this] { Reconcile(); });
+}
 
 IndexCatalog::~IndexCatalog() {
   builder_.request_stop();
   cv_.notify_all();
 }
 
-void IndexCatalog::Load() {
+void IndexCatalog::Reconcile() {
+  std::lock_guard lock(reconcile_mu_);
+  std::map<std::string, index::SindexDef> wanted;  // by ns/name
   for (const smd::Item& item : store_.List(kModule)) {
     index::SindexDef def;
-    ns::Namespace* ns = nullptr;
-    if (!index::SindexDef::Parse(item.value, &def) || !(ns = catalog_.Find(def.ns))) {
+    if (!index::SindexDef::Parse(item.value, &def) || !catalog_.Find(def.ns)) {
       base::Logger("query")->warn("skipping secondary index definition {}", item.key);
       continue;
     }
+    wanted.emplace(item.key, std::move(def));
+  }
+  for (const auto& ns : catalog_.namespaces()) {
+    auto current = ns->sindexes();  // null before the first index
+    if (!current) continue;
+    for (const auto& index : *current) {
+      auto it = wanted.find(KeyOf(ns->name(), index->def().name));
+      // Gone, or redefined by a later change elsewhere: drop (and re-add below).
+      if (it == wanted.end() || !(it->second == index->def())) ns->DropSindex(index->def().name);
+    }
+  }
+  for (const auto& [key, def] : wanted) {
+    ns::Namespace* ns = catalog_.Find(def.ns);
+    if (ns->FindSindex(def.name)) continue;
     Schedule(ns, ns->AddSindex(def));
   }
 }
@@ -61,27 +80,24 @@ absl::Status IndexCatalog::Create(const index::SindexDef& def) {
   } else if (def.bin.empty() || def.bin.size() > record::kMaxBinNameLength) {
     return MakeError(ResultCode::kBinNameError, "bin name must be 1-15 bytes");
   }
-  std::lock_guard lock(mu_);
-  if (auto existing = ns->FindSindex(def.name)) {
-    if (existing->def() == def) return absl::OkStatus();
+  std::lock_guard lock(admin_mu_);
+  if (auto existing = store_.Get(kModule, KeyOf(def.ns, def.name))) {
+    index::SindexDef old;
+    if (index::SindexDef::Parse(existing->value, &old) && old == def) return absl::OkStatus();
     return MakeError(ResultCode::kIndexFound,
                      absl::StrCat("index ", def.name, " exists with another definition"));
   }
-  if (absl::Status s = store_.Set(kModule, KeyOf(def.ns, def.name), def.Serialize()); !s.ok())
-    return s;
-  builds_.emplace_back(ns, ns->AddSindex(def));
-  cv_.notify_all();
-  return absl::OkStatus();
+  // The metadata listener (Reconcile) adds the index here; the sync adds it on the peers.
+  return store_.Set(kModule, KeyOf(def.ns, def.name), def.Serialize());
 }
 
 absl::Status IndexCatalog::Drop(std::string_view ns_name, std::string_view name) {
-  ns::Namespace* ns = catalog_.Find(ns_name);
-  if (!ns) return MakeError(ResultCode::kNamespaceNotFound, "namespace not found");
-  std::lock_guard lock(mu_);
-  if (!ns->FindSindex(name)) return MakeError(ResultCode::kIndexNotFound, "no such index");
-  if (absl::Status s = store_.Remove(kModule, KeyOf(ns_name, name)); !s.ok()) return s;
-  ns->DropSindex(name);
-  return absl::OkStatus();
+  if (!catalog_.Find(ns_name))
+    return MakeError(ResultCode::kNamespaceNotFound, "namespace not found");
+  std::lock_guard lock(admin_mu_);
+  if (!store_.Get(kModule, KeyOf(ns_name, name)))
+    return MakeError(ResultCode::kIndexNotFound, "no such index");
+  return store_.Remove(kModule, KeyOf(ns_name, name));
 }
 
 void IndexCatalog::BuildLoop(std::stop_token stop) {

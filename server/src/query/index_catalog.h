@@ -1,7 +1,9 @@
 // Secondary-index definitions: created and dropped through the info protocol (and the admin
-// API), kept in system metadata (module "sindex") so every restart builds the same indexes,
-// and filled from existing records by a background builder. Each index lives in its
-// namespace (ns::Namespace), which keeps it exact on every write.
+// API), kept in system metadata (module "sindex") so every node of the cluster — and every
+// restart — builds the same indexes, and filled from existing records by a background
+// builder. The namespaces' indexes follow the metadata (Reconcile), whichever node a create or
+// drop reached. Each index lives in its namespace (ns::Namespace), which keeps it exact on
+// every write.
 #pragma once
 
 #include <condition_variable>
@@ -23,8 +25,9 @@ class IndexCatalog {
   IndexCatalog(ns::Catalog& catalog, smd::MetadataStore& store);
   ~IndexCatalog();
 
-  // Recreates every persisted index (built in the background).
-  void Load();
+  // Makes every namespace's indexes match the metadata: adds (and builds in the background)
+  // the missing ones, drops the removed ones. At start and after every metadata change.
+  void Reconcile();
 
   // The same definition again is fine; the name with another definition is kIndexFound.
   absl::Status Create(const index::SindexDef& def);
@@ -37,7 +40,9 @@ class IndexCatalog {
 
   ns::Catalog& catalog_;
   smd::MetadataStore& store_;
-  std::mutex mu_;  // serialises create/drop, guards the build queue
+  std::mutex admin_mu_;      // serialises create/drop
+  std::mutex reconcile_mu_;  // serialises Reconcile
+  std::mutex mu_;            // guards the build queue
   std::condition_variable_any cv_;
   std::deque<std::pair<ns::Namespace*, std::shared_ptr<index::SecondaryIndex>>> builds_;
   std::jthread builder_;

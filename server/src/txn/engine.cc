@@ -2,11 +2,14 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
+#include "base/logging.h"
 #include "base/strings.h"
-#include "record/cdt_operation.h"
 #include "cluster/cluster.h"
+#include "record/cdt_operation.h"
+#include "smd/metadata_store.h"
 #include "storage/record_ref.h"
 #include "txn/proxy_codec.h"
 #include "udf/lua_runtime.h"
@@ -33,6 +36,8 @@ bool IsReadOp(OpType t) {
 }
 
 namespace {
+
+constexpr std::string_view kTruncateModule = "truncate";
 
 Response Fail(ResultCode code, std::string message = {}) {
   Response r;
@@ -504,9 +509,9 @@ absl::Status Engine::RemoveVersion(ns::Namespace& ns, const base::Digest& digest
   return absl::OkStatus();
 }
 
-absl::Status Engine::StoreVersion(ns::Namespace& ns, const base::Digest& digest,
-                                  const Current& cur, uint16_t set_id,
-                                  const record::StoredMeta& meta, storage::RecordRef body) {
+absl::Status Engine::StoreVersion(ns::Namespace& ns, const base::Digest& digest, const Current& cur,
+                                  uint16_t set_id, const record::StoredMeta& meta,
+                                  storage::RecordRef body) {
   // Secondary indexes move from the old contents (also of an expired or truncated version
   // still in the index) to the new ones.
   storage::RecordRef old_body = cur.rec;
@@ -781,9 +786,50 @@ absl::Status Engine::Truncate(std::string_view ns_name, std::string_view set, in
   if (!ns)
     return MakeError(ResultCode::kNamespaceNotFound,
                      absl::StrCat("namespace '", Absl(ns_name), "' not found"));
-  if (absl::Status s = ns->Truncate(set, before_ms); !s.ok()) return s;
-  catalog_.WakeSweeper();
-  return absl::OkStatus();
+  if (!smd_) {
+    if (absl::Status s = ns->Truncate(set, before_ms); !s.ok()) return s;
+    catalog_.WakeSweeper();
+    return absl::OkStatus();
+  }
+  const int64_t now = base::NowUnixMs();
+  int64_t lut = before_ms > 0 ? before_ms : now;
+  if (lut > now) return MakeError(ResultCode::kParameterError, "truncate time is in the future");
+  if (set.size() > 63)
+    return MakeError(ResultCode::kParameterError, "set name longer than 63 bytes");
+  // Key "<ns>\t<set>" (set empty for the namespace), value the time in ms — never lowered, so a
+  // node that learns only the latest item still truncates as far as every earlier one did.
+  const std::string key = absl::StrCat(Absl(ns_name), "\t", Absl(set));
+  int64_t old = 0;
+  if (auto item = smd_->Get(kTruncateModule, key); item && absl::SimpleAtoi(item->value, &old)) {
+    lut = std::max(lut, old);
+  }
+  // The metadata listener (ApplyTruncations) applies it here; the sync, on the peers.
+  return smd_->Set(kTruncateModule, key, absl::StrCat(lut));
+}
+
+void Engine::AttachMetadata(smd::MetadataStore* store) {
+  smd_ = store;
+  smd_->Subscribe(kTruncateModule, [this] { ApplyTruncations(); });
+  ApplyTruncations();
+}
+
+void Engine::ApplyTruncations() {
+  bool any = false;
+  for (const smd::Item& item : smd_->List(kTruncateModule)) {
+    const size_t tab = item.key.find('\t');
+    int64_t lut = 0;
+    ns::Namespace* ns = tab == std::string::npos ? nullptr : catalog_.Find(item.key.substr(0, tab));
+    if (!ns || !absl::SimpleAtoi(item.value, &lut)) {
+      base::Logger("txn")->warn("skipping truncation {}", item.key);
+      continue;
+    }
+    if (absl::Status s = ns->ApplyTruncate(item.key.substr(tab + 1), lut); !s.ok()) {
+      base::Logger("txn")->error("truncation {} failed: {}", item.key, base::Std(s.message()));
+      continue;
+    }
+    any = true;
+  }
+  if (any) catalog_.WakeSweeper();
 }
 
 }  // namespace tern::txn
@@ -825,8 +871,8 @@ absl::StatusOr<bool> Engine::ApplyImage(std::string_view ns_name, const base::Di
   auto set_id = ns->sets().IdFor(meta.set_name);
   if (!set_id.ok()) return set_id.status();
   if (absl::Status s = ns->NoteBinNames(rec); !s.ok()) return s;
-  if (absl::Status s = StoreVersion(*ns, digest, cur, *set_id, meta,
-                                    storage::RecordRef::Make(std::move(rec)));
+  if (absl::Status s =
+          StoreVersion(*ns, digest, cur, *set_id, meta, storage::RecordRef::Make(std::move(rec)));
       !s.ok()) {
     return s;
   }

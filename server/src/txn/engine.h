@@ -23,6 +23,9 @@
 namespace tern::udf {
 class LuaRuntime;
 }
+namespace tern::smd {
+class MetadataStore;
+}
 namespace tern::cluster {
 class Cluster;
 }
@@ -67,6 +70,9 @@ class Engine final : public cluster::LocalData {
   // In a cluster, requests for partitions another node masters are proxied there and writes
   // are replicated before they are acknowledged. Without one, every partition is local.
   void AttachCluster(cluster::Cluster* cluster) { cluster_ = cluster; }
+  // With system metadata, truncations are recorded there (module "truncate") and applied by
+  // every node that has it, now or when it joins; without, they apply here only.
+  void AttachMetadata(smd::MetadataStore* store);
 
   Response Execute(const Request& req);
   // Each request answered independently; responses in request order.
@@ -93,6 +99,8 @@ class Engine final : public cluster::LocalData {
 
   // Truncates a set (or the whole namespace when `set` is empty); `before_ms` 0 = now.
   absl::Status Truncate(std::string_view ns, std::string_view set, int64_t before_ms);
+  // Applies every truncation recorded in the metadata (idempotent: times only move forward).
+  void ApplyTruncations();
 
   ns::Catalog& catalog() { return catalog_; }
   // Whether scans and queries of `partition` run here: always on a single node; in a cluster
@@ -138,6 +146,7 @@ class Engine final : public cluster::LocalData {
   TxnMetrics* metrics_;
   udf::LuaRuntime* udf_;
   cluster::Cluster* cluster_ = nullptr;
+  smd::MetadataStore* smd_ = nullptr;
 };
 
 }  // namespace tern::txn
