@@ -47,10 +47,13 @@ export function killLeftover(i) {
   if (fs.existsSync(dir)) killStale(path.join(dir, 'ternd.pid'), path.join(dir, 'tern.yaml'));
 }
 
-// Starts node i (1-based) seeded with nodes `seeds`.
-export function startNode(i, seeds, keepData = false) {
-  return startTernd({ ternd: process.env.TERN_TERND, workDir: process.env.TERN_CLUSTER_WORK_DIR,
-                      name: `node${i}`, address: address(i), yaml: yaml(i, seeds), keepData });
+// Starts node i (1-based) seeded with nodes `seeds`. `as` = { uid, ternd, workDir } runs it as
+// another user, from a binary and directory that user can reach.
+export function startNode(i, seeds, keepData = false, as = {}) {
+  return startTernd({ ternd: as.ternd || process.env.TERN_TERND,
+                      workDir: as.workDir || process.env.TERN_CLUSTER_WORK_DIR,
+                      name: `node${i}`, address: address(i), yaml: yaml(i, seeds), keepData,
+                      uid: as.uid });
 }
 
 export async function info(i, command) {

@@ -200,7 +200,9 @@ export function killStale(pidFile, configPath) {
 // config `yaml(dataDir)` returns (default ternYaml), and waits for /v1/ready.
 // Returns { pid, address, log, version, stop(), kill() }; ternd is killed when this process
 // exits.
-export async function startTernd({ ternd, workDir, name, address, yaml, keepData = false }) {
+// `uid`: run ternd as that user (its directory is handed to it) — the cluster partition test
+// tells nodes apart in iptables rules by their owner.
+export async function startTernd({ ternd, workDir, name, address, yaml, keepData = false, uid }) {
   if (!/^127\.\d+\.\d+\.\d+$/.test(address)) throw new Error(`not a loopback address: ${address}`);
   if (!fs.existsSync(ternd)) throw new Error(`no ternd binary at ${ternd}`);
   const dir = path.join(workDir, name);
@@ -215,8 +217,13 @@ export async function startTernd({ ternd, workDir, name, address, yaml, keepData
   }
   if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
   fs.writeFileSync(configPath, yaml ? yaml(dataDir) : ternYaml({ address, dataDir }));
+  if (uid !== undefined) {
+    fs.chownSync(dir, uid, uid);
+    fs.chownSync(configPath, uid, uid);
+  }
   const logFd = fs.openSync(logPath, 'w');
-  const child = spawn(ternd, ['--config', configPath], { stdio: ['ignore', logFd, logFd] });
+  const child = spawn(ternd, ['--config', configPath],
+                      { stdio: ['ignore', logFd, logFd], ...(uid !== undefined ? { uid, gid: uid } : {}) });
   fs.closeSync(logFd);
   fs.writeFileSync(pidFile, String(child.pid));
   let exited = null;

@@ -56,6 +56,11 @@ absl::Status Cluster::Start(const std::string& address, uint16_t fabric_port) {
   builder.AddListeningPort(absl::StrCat(address, ":", fabric_port),
                            grpc::InsecureServerCredentials(), &bound);
   builder.SetMaxReceiveMessageSize(256 << 20);
+  // Accept the peers' keepalive pings (FabricClient) without counting them as abuse.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             kFabricKeepaliveMs / 2);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();
   if (!server_ || bound == 0) {

@@ -13,6 +13,10 @@
 
 namespace tern::cluster {
 
+// Keepalive ping interval (and timeout) of fabric connections; the server accepts pings
+// this often.
+inline constexpr int kFabricKeepaliveMs = 2000;
+
 // A unary fabric call started on a completion queue, e.g. &Fabric::Stub::AsyncHeartbeat.
 template <typename Req, typename Reply>
 using AsyncUnary = std::unique_ptr<grpc::ClientAsyncResponseReader<Reply>> (

@@ -76,7 +76,8 @@ void MetadataSync::Push(const std::string& module, const smd::Item& item) {
 
 fabric::v1::SmdExchange MetadataSync::OnExchange(const fabric::v1::SmdExchange& req) {
   if (auto merged = store_.Merge(FromProto(req)); !merged.ok()) {
-    base::Logger("smd")->error("cannot merge metadata from a peer: {}", base::Std(merged.status().message()));
+    base::Logger("smd")->error("cannot merge metadata from a peer: {}",
+                               base::Std(merged.status().message()));
   }
   fabric::v1::SmdExchange reply;
   if (req.want_all()) ToProto(store_.All(), &reply);

@@ -39,7 +39,21 @@ void Migrator::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void Migrator::CancelStaleSend() {
+  auto v = membership_.view();
+  absl::MutexLock lock(&send_mu_);
+  if (!sending_) return;
+  bool target_in_view = false;
+  if (v) {
+    for (const auto& m : v->members) target_in_view = target_in_view || m.id == sending_to_;
+  }
+  // A stream to a node that left (or under a key that is gone) would otherwise block until
+  // TCP gives up on it, holding every other migration back.
+  if (stop_.load() || !v || v->key != sending_key_ || !target_in_view) sending_->TryCancel();
+}
+
 void Migrator::Wake() {
+  CancelStaleSend();
   // Until the next plan, a new view counts as unfinished: `cluster-stable` must not answer
   // from the previous view's plan.
   if (remaining_.load() == 0) {
@@ -132,9 +146,11 @@ std::vector<Migrator::Task> Migrator::Plan(const View& v) {
           auto done = filled_.find({n, p, v.members[o].id});
           const bool filled = done != filled_.end();
           const bool diverged = v.lineage[o] != v.lineage[me];
+          // A member whose beats stopped is about to leave the view: nothing to send it.
+          if (full[o] == nullptr) continue;
           if ((!is_full(o, p) && (!filled || now - done->second > refill_ns)) ||
               (diverged && !filled)) {
-            tasks.push_back(Task{Kind::kFill, n, p, o});
+            tasks.push_back(Task{Kind::kFill, n, p, o, diverged || t->Fresh(p)});
           }
         }
         if (!t->IsOwner(p, me)) tasks.push_back(Task{Kind::kHandoff, n, p, -1});
@@ -160,6 +176,19 @@ std::vector<Migrator::Task> Migrator::Plan(const View& v) {
 absl::Status Migrator::Send(const View& v, const Task& t) {
   const std::string& ns = holdings_.namespaces()[t.ns];
   grpc::ClientContext ctx;
+  {
+    absl::MutexLock lock(&send_mu_);
+    sending_ = &ctx;
+    sending_to_ = v.members[t.target].id;
+    sending_key_ = v.key;
+  }
+  struct Unregister {
+    Migrator* m;
+    ~Unregister() {
+      absl::MutexLock lock(&m->send_mu_);
+      m->sending_ = nullptr;
+    }
+  } unregister{this};
   fabric::v1::MigrateReply reply;
   auto stub = fabric_.StubFor(v.addresses[t.target].fabric);
   auto writer = stub->Migrate(&ctx, &reply);
@@ -167,7 +196,8 @@ absl::Status Migrator::Send(const View& v, const Task& t) {
   chunk.set_ns(ns);
   chunk.set_partition(t.partition);
   chunk.set_begin(true);
-  chunk.set_replace(t.kind == Kind::kFill);
+  chunk.set_complete(t.kind == Kind::kFill);
+  chunk.set_replace(t.kind == Kind::kFill && !t.merge_fill);
   chunk.set_cluster_key(v.key);
   size_t bytes = 0;
   bool broken = false;
@@ -226,7 +256,7 @@ absl::StatusOr<uint64_t> Migrator::Receive(
   fabric::v1::MigrateChunk c;
   int ns = -1;
   uint32_t partition = 0;
-  bool replace = false, done = false;
+  bool replace = false, complete = false, done = false;
   uint64_t applied = 0;
   auto bad = [](std::string msg) {
     return base::MakeError(base::ResultCode::kParameterError, std::move(msg));
@@ -238,12 +268,13 @@ absl::StatusOr<uint64_t> Migrator::Receive(
       if (c.partition() >= base::kPartitionCount) return bad("partition out of range");
       partition = c.partition();
       replace = c.replace();
+      complete = c.complete() || replace;
+      if (complete) {
+        absl::MutexLock lock(&fill_mu_);
+        filling_[{static_cast<size_t>(ns), partition}].clear();
+      }
       if (replace) {
         holdings_.SetFull(ns, partition, false);
-        {
-          absl::MutexLock lock(&fill_mu_);
-          filling_[{static_cast<size_t>(ns), partition}].clear();
-        }
         if (absl::Status s = data_.DropPartition(c.ns(), partition); !s.ok()) return s;
       }
     }
@@ -256,7 +287,7 @@ absl::StatusOr<uint64_t> Migrator::Receive(
       if (r.digest().size() != base::kDigestSize) return bad("bad digest");
       base::Digest d;
       std::copy(r.digest().begin(), r.digest().end(), d.bytes.begin());
-      if (replace) {
+      if (complete) {
         absl::MutexLock lock(&fill_mu_);
         auto it = filling_.find({static_cast<size_t>(ns), partition});
         if (it != filling_.end() && it->second.count(d)) continue;
@@ -266,18 +297,18 @@ absl::StatusOr<uint64_t> Migrator::Receive(
       if (*ok) {
         ++applied;
         // A merge into the acting master is a write its replicas must see too.
-        if (!replace && acting) {
+        if (!complete && acting) {
           if (absl::Status s = replicate_(name, partition, d, r.stored()); !s.ok()) return s;
         }
       }
     }
     if (c.done()) done = true;
   }
-  if (replace) {
+  if (complete) {
     absl::MutexLock lock(&fill_mu_);
     filling_.erase({static_cast<size_t>(ns), partition});
   }
-  if (ns >= 0 && replace && done) holdings_.SetFull(ns, partition, true);
+  if (ns >= 0 && complete && done) holdings_.SetFull(ns, partition, true);
   records_received_.fetch_add(applied);
   if (!done) return base::MakeError(base::ResultCode::kTimeout, "migration stream ended early");
   return applied;

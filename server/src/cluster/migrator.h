@@ -65,10 +65,15 @@ class Migrator {
     size_t ns;
     uint32_t partition;
     int target;  // member index (fill, merge)
+    // A fill the target merges rather than replaces its copy with: its copy may hold writes
+    // the acting master lacks (diverged lineage, or a partition nobody held whole).
+    bool merge_fill = false;
   };
 
   void Loop();
   std::vector<Task> Plan(const View& v);
+  // Cancels the stream in flight if the view no longer has its target or its key.
+  void CancelStaleSend();
   absl::Status Send(const View& v, const Task& t);
 
   const base::ClusterConfig config_;
@@ -82,6 +87,10 @@ class Migrator {
 
   absl::Mutex mu_;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Mutex send_mu_;
+  grpc::ClientContext* sending_ ABSL_GUARDED_BY(send_mu_) = nullptr;  // the stream in flight
+  uint64_t sending_to_ ABSL_GUARDED_BY(send_mu_) = 0;
+  uint64_t sending_key_ ABSL_GUARDED_BY(send_mu_) = 0;
   // Fills done under the current key: (ns, partition, member id) → when.
   uint64_t done_key_ = 0;
   std::map<std::tuple<size_t, uint32_t, uint64_t>, int64_t> filled_;
