@@ -363,12 +363,22 @@ TEST_F(GrpcServiceTest, InfoAndPartitionMap) {
   ASSERT_EQ(map.namespaces_size(), 2);
   EXPECT_EQ(map.namespaces(0).owners_size(), 4096);
 
-  // Watch: the current map at once, then nothing until we cancel.
+  // Watch: the current map at once, then a new one when the cluster changes (a recluster
+  // forms a new view even of one node), until we cancel.
   grpc::ClientContext c4;
   auto watch = Stub()->WatchPartitionMap(&c4, v1::PartitionMapRequest());
   v1::PartitionMap first;
   ASSERT_TRUE(watch->Read(&first));
   EXPECT_EQ(first.SerializeAsString(), map.SerializeAsString());
+  v1::InfoRequest recluster;
+  recluster.add_commands("recluster:");
+  grpc::ClientContext c5;
+  ASSERT_TRUE(Stub()->Info(&c5, recluster, &ir).ok());
+  EXPECT_EQ(ir.values().at("recluster:"), "ok");
+  v1::PartitionMap next;
+  ASSERT_TRUE(watch->Read(&next));
+  EXPECT_NE(next.generation(), first.generation());
+  EXPECT_EQ(next.namespaces_size(), 2);
   c4.TryCancel();
   EXPECT_FALSE(watch->Read(&first));
   EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::CANCELLED);

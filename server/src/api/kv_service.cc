@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -393,8 +394,8 @@ class FailedWriter final : public grpc::ServerWriteReactor<T> {
 
 // ---- partition-map watch --------------------------------------------------------------------
 
-// Sends the current map, then holds the stream open until the client cancels or the service
-// stops. Membership changes (the cluster issue) will push a new map through the same reactor.
+// Sends the current map, then a new one whenever the partition generation changes (a
+// membership or ownership change), until the client cancels or the service stops.
 class KvService::WatchReactor final : public grpc::ServerWriteReactor<v1::PartitionMap> {
  public:
   explicit WatchReactor(KvService& svc) : svc_(svc) {
@@ -403,10 +404,17 @@ class KvService::WatchReactor final : public grpc::ServerWriteReactor<v1::Partit
     writing_ = true;
     StartWrite(&map_);
   }
+  // The map may have changed: send it if its generation differs from the last one sent.
+  void Push() {
+    std::lock_guard lock(mu_);
+    pending_ = true;
+    MaybeWriteLocked();
+  }
   void OnWriteDone(bool ok) override {
     std::lock_guard lock(mu_);
     writing_ = false;
     if (!ok) cancelled_ = true;
+    MaybeWriteLocked();
     MaybeFinishLocked();
   }
   void OnCancel() override { Stop(); }
@@ -424,6 +432,15 @@ class KvService::WatchReactor final : public grpc::ServerWriteReactor<v1::Partit
   }
 
  private:
+  void MaybeWriteLocked() {
+    if (!pending_ || writing_ || cancelled_) return;
+    pending_ = false;
+    v1::PartitionMap next = svc_.CurrentMap();
+    if (next.generation() == map_.generation()) return;
+    map_ = std::move(next);
+    writing_ = true;
+    StartWrite(&map_);
+  }
   void MaybeFinishLocked() {
     if (cancelled_ && !writing_ && !finished_) {
       finished_ = true;
@@ -435,6 +452,7 @@ class KvService::WatchReactor final : public grpc::ServerWriteReactor<v1::Partit
   v1::PartitionMap map_;
   std::mutex mu_;
   bool writing_ = false;
+  bool pending_ = false;
   bool cancelled_ = false;
   bool finished_ = false;
 };
@@ -454,16 +472,37 @@ KvService::KvService(txn::Engine& engine, InfoCommands& info, NodeIdentity node,
   SetMessageAllocatorFor_Exists(&exists_messages_);
   SetMessageAllocatorFor_Touch(&touch_messages_);
   SetMessageAllocatorFor_Operate(&operate_messages_);
+  map_watcher_ = std::jthread([this](std::stop_token stop) { WatchMap(stop); });
 }
 
 KvService::~KvService() { CancelWatches(); }
 
 void KvService::CancelWatches() {
+  map_watcher_.request_stop();
+  if (map_watcher_.joinable()) map_watcher_.join();
   // Held throughout: OnDone (which erases and deletes a reactor) waits for it, so no reactor
   // is deleted while being stopped.
   std::lock_guard lock(watch_mu_);
   stopping_ = true;
   for (WatchReactor* w : watches_) w->Stop();
+}
+
+void KvService::WatchMap(std::stop_token stop) {
+  // Polled rather than hooked into membership: a tenth of a second is well within what a
+  // smart client needs, and it covers every cause of a new generation alike.
+  uint64_t last = info_.cluster().Generation();
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lock(m);
+  while (!stop.stop_requested()) {
+    cv.wait_for(lock, stop, std::chrono::milliseconds(100), [] { return false; });
+    if (stop.stop_requested()) break;
+    const uint64_t now = info_.cluster().Generation();
+    if (now == last) continue;
+    last = now;
+    std::lock_guard watches(watch_mu_);
+    for (WatchReactor* w : watches_) w->Push();
+  }
 }
 
 v1::PartitionMap KvService::CurrentMap() const {

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "api/arena_message_allocator.h"
@@ -95,9 +96,13 @@ class KvService final : public tern::v1::Kv::CallbackService {
   udf::ModuleRegistry* modules_;
   SqlExecutor sql_;
 
+  // Pushes a new map to every watch stream when the partition generation changes.
+  void WatchMap(std::stop_token stop);
+
   std::mutex watch_mu_;
   std::set<WatchReactor*> watches_;
   bool stopping_ = false;
+  std::jthread map_watcher_;
 
   // The single-record calls, the hot path, parse and answer on pooled arenas.
   ArenaMessageAllocator<tern::v1::GetRequest, tern::v1::Record> get_messages_;
