@@ -1,16 +1,16 @@
 #include "absl/strings/str_cat.h"
 #include "bench/workers.h"
-#include "tern/wire/client.h"
+#include "tern/wire/cluster_client.h"
 
 namespace tern::bench {
 
 namespace {
 
-// One connection per worker, one command in flight on it: the closed loop of an official
-// client's pooled socket.
+// One connection per node per worker, one command in flight: the closed loop of an official
+// client's pooled socket, each key sent to its partition's master.
 class WireWorker final : public Worker {
  public:
-  WireWorker(std::unique_ptr<wire::Client> client, const Options& o)
+  WireWorker(std::unique_ptr<wire::ClusterClient> client, const Options& o)
       : client_(std::move(client)), o_(o) {
     bins_.push_back({"v", record::Value()});
   }
@@ -35,7 +35,7 @@ class WireWorker final : public Worker {
     return false;
   }
 
-  std::unique_ptr<wire::Client> client_;
+  std::unique_ptr<wire::ClusterClient> client_;
   const Options& o_;
   std::vector<record::Bin> bins_;  // the one bin "v", reused
   std::string error_;
@@ -45,10 +45,9 @@ class WireFactory final : public WorkerFactory {
  public:
   explicit WireFactory(const Options& o) : o_(o) {}
   std::unique_ptr<Worker> Make() override {
-    wire::ClientOptions opts;
-    opts.host = o_.host;
-    opts.port = o_.port;
-    auto c = wire::Client::Connect(opts);
+    wire::ClusterOptions opts;
+    opts.seeds.push_back(absl::StrCat(o_.host, ":", o_.port));
+    auto c = wire::ClusterClient::Connect(opts);
     if (!c.ok()) {
       error_ = std::string(c.status().message());
       return nullptr;

@@ -2,8 +2,7 @@
 // protocol (ternd on port 3000, or Aerospike itself): info commands, get / exists / put /
 // delete / operate and batch reads. Requests go out one at a time and each waits for its
 // whole reply, as the official clients use a pooled socket. Not thread-safe: one Client per
-// thread. It does not route by partition; point it at the node that owns the keys (any node
-// of a single-node cluster).
+// thread. It talks to one node; tern/wire/cluster_client.h routes each key to its master.
 //
 // Errors: an absl::Status for what kept a reply from arriving or being understood —
 // kUnavailable (cannot connect, connection lost), kDeadlineExceeded (no reply within the

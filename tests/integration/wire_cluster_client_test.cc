@@ -1,0 +1,132 @@
+// tern::wire::ClusterClient against two real ternd nodes (127.0.0.65, .66, replication
+// factor 2): it learns both from one seed, sends every key to its master (no node proxies a
+// single command), and keeps working when a node leaves. Plus the peers-clear-std parser.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "tern/wire/cluster_client.h"
+#include "test_node.h"
+
+namespace tern::testing {
+namespace {
+
+using record::Value;
+using wire::Key;
+
+constexpr const char* kAddresses[] = {"127.0.0.65", "127.0.0.66"};
+
+TEST(ParsePeersTest, EveryFormTheServersSend) {
+  auto peers = wire::ParsePeers("7,3000,[[BB9,,[127.0.0.12:3000]],[AA1,tls,[10.0.0.1,10.0.0.2]]]");
+  ASSERT_TRUE(peers.ok()) << peers.status();
+  ASSERT_EQ(peers->size(), 2u);
+  EXPECT_EQ((*peers)[0].name, "BB9");
+  EXPECT_EQ((*peers)[0].host, "127.0.0.12");
+  EXPECT_EQ((*peers)[0].port, 3000);
+  EXPECT_EQ((*peers)[1].host, "10.0.0.1");  // no port: the default one
+  EXPECT_EQ((*peers)[1].port, 3000);
+  auto none = wire::ParsePeers("1,3000,[]");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  for (const char* bad : {"", "1,3000", "1,x,[]", "1,3000,[[BB9,,[127.0.0.1:3000]]",
+                          "1,3000,[[,,[127.0.0.1:3000]]]", "1,0,[[A,,[h]]]"}) {
+    EXPECT_FALSE(wire::ParsePeers(bad).ok()) << bad;
+  }
+}
+
+class WireClusterClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("tern-it-wire-cluster-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    for (const char* a : kAddresses) {
+      auto node = std::make_unique<TestNode>(a, dir_ / a);
+      std::filesystem::create_directories(node->dir());
+      std::ofstream f(node->config_path());
+      f << "node:\n  address: " << a << "\n  data_dir: " << (node->dir() / "data").string()
+        << "\n  cluster_name: wire-cluster-test\ncluster:\n  seeds: [" << kAddresses[0] << ":3001, "
+        << kAddresses[1] << ":3001]\n  heartbeat_interval_ms: 100\n"
+        << "namespaces:\n  - name: test\n    storage: memory\n    replication_factor: 2\n";
+      f.close();
+      node->StartWithArgs({"--config", node->config_path().string()});
+      nodes_.push_back(std::move(node));
+    }
+    for (auto& n : nodes_) ASSERT_TRUE(n->WaitReady()) << n->log();
+    ASSERT_TRUE(WaitStable(2)) << nodes_[0]->log();
+  }
+  void TearDown() override {
+    for (auto& n : nodes_) n->Stop();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Every node up answers cluster-stable for `size` nodes.
+  bool WaitStable(int size) {
+    for (int i = 0; i < 200; ++i) {
+      bool all = true;
+      for (auto& n : nodes_) {
+        if (n->pid() < 0) continue;
+        auto r = n->Get("/v1/info/cluster-stable:size=" + std::to_string(size));
+        all = all && r.status == 200 && r.body.find("ERROR") == std::string::npos;
+      }
+      if (all) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  uint64_t Stat(TestNode& n, const std::string& name) {
+    auto r = n.Get("/v1/info/statistics");
+    for (auto kv : absl::StrSplit(r.body, ';')) {
+      std::vector<std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+      uint64_t v = 0;
+      if (p.size() == 2 && p[0] == name && absl::SimpleAtoi(p[1], &v)) return v;
+    }
+    ADD_FAILURE() << "no " << name << " in " << r.body;
+    return 0;
+  }
+
+  std::filesystem::path dir_;
+  std::vector<std::unique_ptr<TestNode>> nodes_;
+};
+
+TEST_F(WireClusterClientTest, RoutesEveryKeyToItsMasterAndFollowsAChange) {
+  auto c = wire::ClusterClient::Connect({.seeds = {std::string(kAddresses[1]) + ":3000"}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ((*c)->node_count(), 2u);
+  const uint64_t proxies_before = Stat(*nodes_[0], "proxy_total") + Stat(*nodes_[1], "proxy_total");
+  int on_first = 0;
+  for (int i = 0; i < 400; ++i) {
+    Key k = Key::Int("test", "wc", i);
+    on_first += (*c)->AddressFor(k) == std::string(kAddresses[0]) + ":3000";
+    auto w = (*c)->Put(k, {{"v", Value::Integer(i)}});
+    ASSERT_TRUE(w.ok()) << w.status();
+    ASSERT_EQ(w->result, 0);
+    auto r = (*c)->Get(k);
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_EQ(r->result, 0);
+  }
+  // Both nodes master some keys, and none was proxied: each went to its master.
+  EXPECT_GT(on_first, 100);
+  EXPECT_LT(on_first, 300);
+  EXPECT_EQ(Stat(*nodes_[0], "proxy_total") + Stat(*nodes_[1], "proxy_total"), proxies_before);
+
+  // The second node leaves: the client reads the new map and finds every record on the first.
+  ASSERT_EQ(nodes_[1]->Stop(), 0);
+  ASSERT_TRUE(WaitStable(1));
+  for (int i = 0; i < 400; ++i) {
+    auto r = (*c)->Get(Key::Int("test", "wc", i));
+    ASSERT_TRUE(r.ok()) << i << ": " << r.status();
+    ASSERT_EQ(r->result, 0) << i;
+    EXPECT_EQ(r->Find("v")->integer(), i);
+  }
+  EXPECT_EQ((*c)->node_count(), 1u);
+}
+
+}  // namespace
+}  // namespace tern::testing
