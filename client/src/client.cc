@@ -495,16 +495,17 @@ Result<std::string> Client::RegisterUdf(const std::string& filename, const std::
   v1::RegisterUdfRequest req;
   req.set_filename(filename);
   req.set_source(source);
-  std::string hash;
+  // One node is enough: it shares the module with every node before it answers.
+  Status s;
   for (const std::string& address : *nodes) {
     v1::RegisterUdfResponse resp;
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + impl_->config.write.timeout);
-    Status s = StatusFromGrpc(impl_->Stub(address)->RegisterUdf(&ctx, req, &resp), ctx);
-    if (!s.ok()) return s;
-    hash = resp.hash();
+    s = StatusFromGrpc(impl_->Stub(address)->RegisterUdf(&ctx, req, &resp), ctx);
+    if (s.ok()) return resp.hash();
+    if (s.code() != result::kConnectionError) return s;
   }
-  return hash;
+  return s;
 }
 
 Result<std::string> Client::RegisterUdfFile(const std::string& path) {
@@ -537,16 +538,16 @@ Result<bool> Client::RemoveUdf(const std::string& filename) {
   if (!nodes.ok()) return nodes.status();
   v1::RemoveUdfRequest req;
   req.set_filename(filename);
-  bool existed = false;
+  Status s;
   for (const std::string& address : *nodes) {
     v1::RemoveUdfResponse resp;
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + impl_->config.write.timeout);
-    Status s = StatusFromGrpc(impl_->Stub(address)->RemoveUdf(&ctx, req, &resp), ctx);
-    if (!s.ok()) return s;
-    existed |= resp.existed();
+    s = StatusFromGrpc(impl_->Stub(address)->RemoveUdf(&ctx, req, &resp), ctx);
+    if (s.ok()) return resp.existed();
+    if (s.code() != result::kConnectionError) return s;
   }
-  return existed;
+  return s;
 }
 
 std::vector<NodeInfo> Client::Nodes() const {

@@ -24,6 +24,19 @@ const all = [8, 9, 10];
 const aside = path.join(os.tmpdir(), 'tern-partition-test');
 const rules = [];  // the exact rules this test added, for deletion
 
+// The issue allows one exception to "never skip": without root or iptables the rules cannot
+// be made, and the test says so instead of failing.
+function cannotCut() {
+  if (process.getuid() !== 0) return 'needs root to add iptables rules';
+  try {
+    execFileSync('iptables', ['-S', 'OUTPUT'], { stdio: 'ignore' });
+  } catch (e) {
+    return `iptables does not work here (${e.message.split('\n')[0]}); scripts/install-deps installs it`;
+  }
+  return false;
+}
+const skip = cannotCut();
+
 function iptables(...args) {
   execFileSync('iptables', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
@@ -53,6 +66,7 @@ function client(nodeList) {
 }
 
 before(async () => {
+  if (skip) return;
   for (const i of [8, 9]) killLeftover(i);
   killStale(path.join(aside, 'node10', 'ternd.pid'), path.join(aside, 'node10', 'tern.yaml'));
   fs.rmSync(aside, { recursive: true, force: true });
@@ -67,12 +81,14 @@ before(async () => {
 });
 
 after(async () => {
+  if (skip) return;
   heal();
   for (const n of Object.values(nodes)) await n.stop();
   fs.rmSync(aside, { recursive: true, force: true });
 });
 
-test('both sides of a split take writes; after it heals every write is there, twice', async () => {
+test('both sides of a split take writes; after it heals every write is there, twice',
+     { skip }, async () => {
   const whole = await client(all);
   const put = (c, k, v) => c.put(key(k), { v });
   assert.deepEqual(await forEach(0, KEYS, 32, (n) => put(whole, `pre${n}`, n)), []);

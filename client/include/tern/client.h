@@ -85,15 +85,15 @@ class Client {
   Result<Value> ApplyUdf(const Key& key, const std::string& module, const std::string& function,
                          const std::vector<Value>& args = {}, const WritePolicy* policy = nullptr);
 
-  // UDF modules. Nodes do not yet share modules with each other, so RegisterUdf and RemoveUdf
-  // go to every node of the map; ListUdfs asks one. RegisterUdf returns the source's hash; a
-  // source that does not compile is result code 100 with "file:line: message".
+  // UDF modules. Each call goes to one node (the next if it is unreachable), which shares the
+  // change with every node of the cluster before it answers. RegisterUdf returns the source's
+  // hash; a source that does not compile is result code 100 with "file:line: message".
   Result<std::string> RegisterUdf(const std::string& filename, const std::string& source);
   // Reads the file at `path` and registers it under its base name ("dir/mod.lua" → "mod.lua").
   // An unreadable file is result::kInvalidArgument.
   Result<std::string> RegisterUdfFile(const std::string& path);
   Result<std::vector<UdfModule>> ListUdfs();
-  // True when the module was registered (on any node), false when there was none.
+  // True when the module was registered, false when there was none.
   Result<bool> RemoveUdf(const std::string& filename);
 
   // Streams every record of the scan to `fn` (return false to stop). Partitions are scanned

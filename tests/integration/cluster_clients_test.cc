@@ -1,6 +1,7 @@
-// tern::wire::ClusterClient against two real ternd nodes (127.0.0.65, .66, replication
-// factor 2): it learns both from one seed, sends every key to its master (no node proxies a
-// single command), and keeps working when a node leaves. Plus the peers-clear-std parser.
+// Both smart clients against two real ternd nodes (127.0.0.65, .66, replication factor 2):
+// tern::wire::ClusterClient (Aerospike wire protocol) and libternclient (gRPC) each learn both
+// nodes from one seed, send every key to its master (no node proxies a single command), and
+// keep working when a node leaves. Plus the peers-clear-std parser.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "tern/client.h"
 #include "tern/wire/cluster_client.h"
 #include "test_node.h"
 
@@ -39,11 +41,11 @@ TEST(ParsePeersTest, EveryFormTheServersSend) {
   }
 }
 
-class WireClusterClientTest : public ::testing::Test {
+class ClusterClientsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("tern-it-wire-cluster-" + std::to_string(::getpid()));
+           ("tern-it-cluster-clients-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir_);
     for (const char* a : kAddresses) {
       auto node = std::make_unique<TestNode>(a, dir_ / a);
@@ -95,7 +97,7 @@ class WireClusterClientTest : public ::testing::Test {
   std::vector<std::unique_ptr<TestNode>> nodes_;
 };
 
-TEST_F(WireClusterClientTest, RoutesEveryKeyToItsMasterAndFollowsAChange) {
+TEST_F(ClusterClientsTest, WireClientRoutesEveryKeyToItsMasterAndFollowsAChange) {
   auto c = wire::ClusterClient::Connect({.seeds = {std::string(kAddresses[1]) + ":3000"}});
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ((*c)->node_count(), 2u);
@@ -126,6 +128,43 @@ TEST_F(WireClusterClientTest, RoutesEveryKeyToItsMasterAndFollowsAChange) {
     EXPECT_EQ(r->Find("v")->integer(), i);
   }
   EXPECT_EQ((*c)->node_count(), 1u);
+}
+
+TEST_F(ClusterClientsTest, TernClientRoutesEveryKeyToItsMasterAndFollowsAChange) {
+  auto c = tern::Client::Connect({.seeds = {std::string(kAddresses[0]) + ":3100"}});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ((*c)->Nodes().size(), 2u);
+  const uint64_t proxies_before = Stat(*nodes_[0], "proxy_total") + Stat(*nodes_[1], "proxy_total");
+  int on_first = 0;
+  for (int i = 0; i < 400; ++i) {
+    tern::Key k("test", "tc", int64_t{i});
+    on_first += (*c)->NodeFor(k) == std::string(kAddresses[0]) + ":3100";
+    auto w = (*c)->Put(k, {{"v", int64_t{i}}});
+    ASSERT_TRUE(w.ok()) << w.status().message();
+    auto r = (*c)->Get(k);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+  }
+  EXPECT_GT(on_first, 100);
+  EXPECT_LT(on_first, 300);
+  EXPECT_EQ(Stat(*nodes_[0], "proxy_total") + Stat(*nodes_[1], "proxy_total"), proxies_before);
+
+  // A module registered through one node runs on keys mastered by either.
+  auto hash = (*c)->RegisterUdf("twice.lua", "function twice(rec, x) return x * 2 end");
+  ASSERT_TRUE(hash.ok()) << hash.status().message();
+  for (int i = 0; i < 20; ++i) {
+    auto r = (*c)->ApplyUdf(tern::Key("test", "tc", int64_t{i}), "twice", "twice",
+                            {tern::Value(int64_t{i})});
+    ASSERT_TRUE(r.ok()) << i << ": " << r.status().message();
+    EXPECT_EQ(r.value(), tern::Value(int64_t{2 * i}));
+  }
+
+  ASSERT_EQ(nodes_[1]->Stop(), 0);
+  ASSERT_TRUE(WaitStable(1));
+  for (int i = 0; i < 400; ++i) {
+    auto r = (*c)->Get(tern::Key("test", "tc", int64_t{i}));
+    ASSERT_TRUE(r.ok()) << i << ": " << r.status().message();
+  }
+  EXPECT_EQ((*c)->Nodes().size(), 1u);
 }
 
 }  // namespace
