@@ -14,7 +14,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { killStale } from '../compat/harness.mjs';
 import {
-  Aerospike, NS, SET, address, forEach, info, key, killLeftover, log, stats, startNode, waitStable
+  Aerospike, address, checkAll, forEach, info, key, killLeftover, log, stats, startNode,
+  waitStable
 } from './cluster.mjs';
 
 const NOBODY = 65534;
@@ -133,17 +134,7 @@ test('both sides of a split take writes; after it heals every write is there, tw
       want.set(`a${n}`, n);
       want.set(`b${n}`, n);
     }
-    const bad = [];
-    await forEach(0, want.size, 32, async (i) => {
-      const [k, v] = [...want.entries()][i];
-      try {
-        const rec = await c.get(key(k));
-        if (rec.bins.v !== v) bad.push(`${k}: ${rec.bins.v} != ${v}`);
-      } catch (e) {
-        bad.push(`${k}: ${e.message}`);
-      }
-    });
-    assert.deepEqual(bad.slice(0, 10), [], `${bad.length} of ${want.size} records wrong`);
+    await checkAll(c, want);
 
     // The module registered on the cut-off side reached the others.
     for (const i of [8, 9]) {
