@@ -27,7 +27,8 @@ namespace {
 // `replicas` select the modern client code paths; collection, bit, UDF and index features are
 // added as they are implemented.
 constexpr const char* kFeatures =
-    "batch-any;batch-index;cdt-list;cdt-map;cluster-stable;float;peers;pipelining;pquery;pscans;"
+    "batch-any;batch-index;blob-bits;cdt-list;cdt-map;cluster-stable;float;peers;pipelining;pquery;"
+    "pscans;"
     "query-show;replicas;replicas-all;replicas-master;replicas-max;sindex-exists;"
     "truncate-namespace;udf";
 

@@ -8,6 +8,7 @@
 #include "base/logging.h"
 #include "base/strings.h"
 #include "cluster/cluster.h"
+#include "record/bit_operation.h"
 #include "record/cdt_operation.h"
 #include "smd/metadata_store.h"
 #include "storage/record_ref.h"
@@ -103,17 +104,28 @@ void AppendOpResult(const Op& op, Value result, bool respond_all_ops,
   if (!result.is_null() || respond_all_ops) out->push_back(record::Bin{op.bin, std::move(result)});
 }
 
-// List and map operations (wire ops 3 and 4) live in record/cdt_operation.h.
+// List and map operations (wire ops 3 and 4) live in record/cdt_operation.h, bit operations
+// on blobs (12 and 13) in record/bit_operation.h: both read or change one bin in place.
+bool IsBinRead(OpType t) { return t == OpType::kCdtRead || t == OpType::kBitRead; }
+bool IsBinModify(OpType t) { return t == OpType::kCdtModify || t == OpType::kBitModify; }
+
 absl::StatusOr<Value> CdtReadOp(const Op& op, const record::Record& rec) {
   const record::Bin* b = rec.Find(op.bin);
-  return record::CdtRead(op.value.bytes(), b ? b->value : Value());
+  const Value& bin = b ? b->value : Value();
+  if (op.type == OpType::kBitRead) return record::BitRead(op.value.bytes(), bin);
+  return record::CdtRead(op.value.bytes(), bin);
 }
 
 absl::StatusOr<Value> CdtModifyOp(const Op& op, record::Record* rec) {
   if (op.bin.empty()) return MakeError(ResultCode::kBinNameError, "empty bin name");
   const record::Bin* b = rec->Find(op.bin);
   Value bin = b ? b->value : Value();
-  absl::StatusOr<Value> result = record::CdtModify(op.value.bytes(), &bin);
+  absl::StatusOr<Value> result = Value();  // bit modify ops answer nothing
+  if (op.type == OpType::kBitModify) {
+    if (absl::Status s = record::BitModify(op.value.bytes(), &bin); !s.ok()) result = s;
+  } else {
+    result = record::CdtModify(op.value.bytes(), &bin);
+  }
   if (result.ok() && !bin.is_null()) rec->Set(op.bin, std::move(bin));
   return result;
 }
@@ -277,9 +289,9 @@ std::vector<Response> Engine::ExecuteBatch(std::span<const Request> reqs) {
 Response Engine::Read(ns::Namespace& ns, const Request& req) {
   for (const Op& op : req.ops) {
     if (!IsReadOp(op.type)) return Fail(ResultCode::kParameterError, "write op in a read command");
-    if (op.type != OpType::kRead && op.type != OpType::kCdtRead) {
+    if (op.type != OpType::kRead && !IsBinRead(op.type)) {
       return Fail(ResultCode::kUnsupportedFeature,
-                  "bit/HLL/expression reads are not supported yet");
+                  "HLL and expression reads are not supported yet");
     }
   }
   Current cur;
@@ -294,7 +306,7 @@ Response Engine::Read(ns::Namespace& ns, const Request& req) {
   if (!req.metadata_only) {
     if (req.read_all_bins) AppendAllBins(*cur.rec, &resp.bins);
     for (const Op& op : req.ops) {
-      if (op.type == OpType::kCdtRead) {
+      if (IsBinRead(op.type)) {
         absl::StatusOr<Value> r = CdtReadOp(op, *cur.rec);
         if (!r.ok()) return Fail(base::ResultCodeOf(r.status()), std::string(r.status().message()));
         AppendOpResult(op, *std::move(r), req.respond_all_ops, &resp.bins);
@@ -406,7 +418,7 @@ Response Engine::Write(ns::Namespace& ns, const Request& req) {
   bool deleted = false;
   for (const Op& op : req.ops) {
     if (IsReadOp(op.type)) {
-      if (op.type == OpType::kCdtRead) {
+      if (IsBinRead(op.type)) {
         absl::StatusOr<Value> r = CdtReadOp(op, next);
         if (!r.ok()) return Fail(base::ResultCodeOf(r.status()), std::string(r.status().message()));
         AppendOpResult(op, *std::move(r), req.respond_all_ops, &resp.bins);
@@ -414,7 +426,7 @@ Response Engine::Write(ns::Namespace& ns, const Request& req) {
       }
       if (op.type != OpType::kRead) {
         return Fail(ResultCode::kUnsupportedFeature,
-                    "bit/HLL/expression reads are not supported yet");
+                    "HLL and expression reads are not supported yet");
       }
       if (op.bin.empty()) {
         AppendAllBins(next, &resp.bins);
@@ -425,7 +437,7 @@ Response Engine::Write(ns::Namespace& ns, const Request& req) {
       }
       continue;
     }
-    if (op.type == OpType::kCdtModify) {
+    if (IsBinModify(op.type)) {
       absl::StatusOr<Value> r = CdtModifyOp(op, &next);
       if (!r.ok()) return Fail(base::ResultCodeOf(r.status()), std::string(r.status().message()));
       AppendOpResult(op, *std::move(r), req.respond_all_ops, &resp.bins);
