@@ -337,9 +337,13 @@ ResultCode ResolveIndexRange(const ParsedMsg& msg, const txn::Engine& engine,
     for (const auto& i : *all) {
       const index::SindexDef& d = i->def();
       const bool by_name = msg.Has(kFieldIndexName);
+      // An expression index is addressed by its expression's bytes instead of a bin.
+      const bool same_source =
+          msg.Has(kFieldIndexExpression)
+              ? d.expression == msg.Field(kFieldIndexExpression)
+              : d.expression.empty() && d.bin == bin && d.context == msg.Field(kFieldIndexContext);
       if (by_name ? d.name == msg.Field(kFieldIndexName)
-                  : (d.bin == bin && d.type == type && d.collection == collection &&
-                     d.context == msg.Field(kFieldIndexContext) &&
+                  : (same_source && d.type == type && d.collection == collection &&
                      (d.set.empty() || d.set == opts.set))) {
         *idx = i;
         break;
@@ -734,7 +738,6 @@ std::unique_ptr<StreamJob> Dispatcher::HandleScan(const ParsedMsg& msg, std::str
   };
   if (!msg.Has(kFieldNamespace) || msg.Field(kFieldNamespace).empty())
     return fail(ResultCode::kNamespaceNotFound);
-  if (msg.Has(kFieldIndexExpression)) return fail(ResultCode::kIndexNotFound);  // not yet
   if (msg.header.info2 & info2::kWrite) {
     HandleBackgroundScan(msg, out);
     return nullptr;
