@@ -459,7 +459,9 @@ class ExpDecoder {
       case kQuote: {
         if (s = arity(1, 1); !s.ok()) return s;
         std::optional<std::string_view> el = r.Next();
-        if (!el || TypeOf(*el) != ElementType::kList || !IsStorable(*el)) {
+        // Wildcards and infinities may sit inside (value patterns such as ["a", *]); they
+        // are refused only if the list is ever written to a bin.
+        if (!el || TypeOf(*el) != ElementType::kList || !IsElement(*el)) {
           return Bad("quote takes a list");
         }
         n.op = kLiteral;
@@ -503,7 +505,6 @@ class ExpDecoder {
       n.op = kRawLiteral;
       n.text = std::string(*el);
     } else {
-      if (!IsStorable(*el)) return Bad("literal holds a wildcard or infinity");
       absl::StatusOr<Value> v = UnpackValue(*el);
       if (!v.ok()) return Bad("malformed literal");
       if (v->type() == ParticleType::kMap) {
@@ -1097,6 +1098,10 @@ absl::Status ExpModify(std::string_view payload, std::string_view bin, const Exp
   }
   if (v->type() == ParticleType::kGeoJson) {
     if (absl::Status s = ValidateGeoJson(v->bytes()); !s.ok()) return s;
+  }
+  if ((v->type() == ParticleType::kList || v->type() == ParticleType::kMap) &&
+      !IsStorable(v->bytes())) {
+    return MakeError(ResultCode::kParameterError, "a wildcard or infinity cannot be stored");
   }
   out->Set(bin, *std::move(v));
   return absl::OkStatus();

@@ -310,6 +310,28 @@ TEST_F(ExpressionTest, CollectionCallsAndHelpers) {
             Value::List(ListOf({Value::Integer(1), Value::Integer(2)})));
 }
 
+TEST_F(ExpressionTest, WildcardsInsideLiteralsMatchButAreNeverStored) {
+  // [["a", 1], ["b", 2]] searched for ["b", *] (list op 22, all by value).
+  rec_.Set("pairs",
+           Value::List(ListOf({Value::List(ListOf({Value::String("a"), Value::Integer(1)})),
+                               Value::List(ListOf({Value::String("b"), Value::Integer(2)}))})));
+  std::string pattern;
+  AppendArrayHeader(2, &pattern);
+  pattern += S("b");
+  pattern += std::string("\xd4\xff\x00", 3);  // wildcard
+  const std::string quoted = Exp(126, {pattern});
+  constexpr int kGetByValue = 22, kValue = 7;
+  std::optional<Value> found = Eval(
+      Exp(127, {I(kList), I(0), Arr({I(kGetByValue), I(kValue), quoted}), BinOf(kList, "pairs")}));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found,
+            Value::List(ListOf({Value::List(ListOf({Value::String("b"), Value::Integer(2)}))})));
+  Record out = rec_;
+  EXPECT_EQ(base::ResultCodeOf(ExpModify(Arr({quoted, I(0)}), "w", ctx_, &out)),
+            ResultCode::kParameterError);
+  EXPECT_EQ(out.Find("w"), nullptr);
+}
+
 TEST_F(ExpressionTest, MalformedInputIsAParameterError) {
   const std::vector<std::string> bad = {
       "",
