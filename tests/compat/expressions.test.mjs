@@ -2,6 +2,9 @@
 // kind of command (single record, batch rows and batch-wide, scans, background scans), the
 // expression write flags, and malformed expressions refused with PARAMETER_ERROR.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Aerospike, NAMESPACES, connect, eventually, key, op, rejectsWith, scanAll, status, uniqueSet }
   from './helper.mjs';
@@ -42,6 +45,24 @@ for (const ns of NAMESPACES) {
       await rejectsWith(client.get(missing, no), status.ERR_RECORD_NOT_FOUND, 'get missing');
       await client.put(missing, { i: 1 }, null, no);
       assert.equal((await client.get(missing)).bins.i, 1);
+    });
+
+    it('filters record UDF applies', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tern-exp-udf-'));
+      const file = path.join(dir, 'exp_udf.lua');
+      fs.writeFileSync(file, 'function bump(rec)\n  rec["n"] = (rec["n"] or 0) + 1\n' +
+                             '  aerospike:update(rec)\n  return rec["n"]\nend\n');
+      const job = await client.udfRegister(file);
+      await job.wait(50);
+      fs.rmSync(dir, { recursive: true, force: true });
+      const k = key(set, 'udf', ns);
+      await client.put(k, { n: 1 });
+      const udf = { module: 'exp_udf', funcname: 'bump', args: [] };
+      await rejectsWith(client.apply(k, udf, { filterExpression: exp.eq(exp.binInt('n'), exp.int(5)) }),
+                        FILTERED_OUT, 'apply');
+      assert.equal((await client.get(k)).bins.n, 1);
+      assert.equal(await client.apply(k, udf, { filterExpression: exp.eq(exp.binInt('n'), exp.int(1)) }), 2);
+      assert.equal((await client.get(k)).bins.n, 2);
     });
 
     it('reads record metadata in filters', async () => {
