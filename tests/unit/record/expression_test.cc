@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -330,6 +333,22 @@ TEST_F(ExpressionTest, WildcardsInsideLiteralsMatchButAreNeverStored) {
   EXPECT_EQ(base::ResultCodeOf(ExpModify(Arr({quoted, I(0)}), "w", ctx_, &out)),
             ResultCode::kParameterError);
   EXPECT_EQ(out.Find("w"), nullptr);
+}
+
+TEST_F(ExpressionTest, EveryExpressionTheNodeClientPackedDecodes) {
+  // tests/fuzz/corpus_exp holds expressions packed by the official Node client (one family of
+  // operations each); every one must decode, and evaluate without crashing.
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(TERN_EXP_CORPUS)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    auto e = Expression::Decode(bytes.str());
+    EXPECT_TRUE(e.ok()) << entry.path() << ": " << e.status();
+    if (e.ok()) (void)(*e)->Evaluate(ctx_);
+    ++files;
+  }
+  EXPECT_GE(files, 40);
 }
 
 TEST_F(ExpressionTest, MalformedInputIsAParameterError) {
