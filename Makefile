@@ -31,7 +31,8 @@ cluster-down:
 	./scripts/local-cluster down
 
 # The wire-protocol fuzzer (clang + libFuzzer, ASan, UBSan) on the seed corpus of real client
-# frames in tests/fuzz/corpus; new inputs go to build/fuzz/corpus.
+# frames in tests/fuzz/corpus, then the expression fuzzer on tests/fuzz/corpus_exp; new inputs
+# go to build/fuzz/corpus and build/fuzz/corpus_exp.
 fuzz:
 	@./scripts/install-deps fuzz
 	cmake --preset fuzz
@@ -39,6 +40,9 @@ fuzz:
 	mkdir -p build/fuzz/corpus
 	./build/fuzz/tests/fuzz/wire_fuzz -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
 	  build/fuzz/corpus tests/fuzz/corpus
+	mkdir -p build/fuzz/corpus_exp
+	./build/fuzz/tests/fuzz/expression_fuzz -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
+	  build/fuzz/corpus_exp tests/fuzz/corpus_exp
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

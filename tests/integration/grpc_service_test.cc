@@ -270,6 +270,103 @@ TEST_F(GrpcServiceTest, OperateAndBatches) {
   EXPECT_EQ(bor.records(1).result_code(), 4u);
 }
 
+// [op, [81, 2, "<bin>"], v]: bin <bin> compared with integer v, packed as the clients pack it.
+std::string IntBinFilter(int op, const std::string& bin, int64_t v) {
+  std::string out = "\x93";
+  out += static_cast<char>(op);
+  out += "\x93\x51\x02";
+  out += static_cast<char>(0xa0 | bin.size());
+  out += bin;
+  out += static_cast<char>(v);  // small non-negative integers only
+  return out;
+}
+
+TEST_F(GrpcServiceTest, FilterExpressionsOnEveryCall) {
+  const v1::Key key = StringKey("test", "filter", "k");
+  PutOne(key, "i", 3);
+  const std::string eq3 = IntBinFilter(1, "i", 3), eq4 = IntBinFilter(1, "i", 4);
+
+  v1::GetRequest get;
+  *get.mutable_key() = key;
+  get.mutable_policy()->set_filter_expression(eq4);
+  v1::Record rec;
+  grpc::ClientContext c1;
+  EXPECT_FALSE(Stub()->Get(&c1, get, &rec).ok());
+  EXPECT_EQ(ResultCodeOf(c1), "27");
+  get.mutable_policy()->set_filter_expression(eq3);
+  grpc::ClientContext c2;
+  ASSERT_TRUE(Stub()->Get(&c2, get, &rec).ok());
+  EXPECT_EQ(rec.bins(0).value().int_value(), 3);
+
+  // A filtered write and a filtered delete leave the record alone.
+  v1::PutRequest put;
+  *put.mutable_key() = key;
+  auto* b = put.add_bins();
+  b->set_name("i");
+  b->mutable_value()->set_int_value(9);
+  put.mutable_policy()->set_filter_expression(eq4);
+  v1::WriteResponse wr;
+  grpc::ClientContext c3;
+  EXPECT_FALSE(Stub()->Put(&c3, put, &wr).ok());
+  EXPECT_EQ(ResultCodeOf(c3), "27");
+  v1::DeleteRequest del;
+  *del.mutable_key() = key;
+  del.mutable_policy()->set_filter_expression(eq4);
+  v1::DeleteResponse dr;
+  grpc::ClientContext c4;
+  EXPECT_FALSE(Stub()->Delete(&c4, del, &dr).ok());
+  EXPECT_EQ(ResultCodeOf(c4), "27");
+  // A read-only operate takes the policy's filter too.
+  v1::OperateRequest operate;
+  *operate.mutable_key() = key;
+  operate.add_ops()->set_bin("i");
+  operate.mutable_policy()->set_filter_expression(eq4);
+  grpc::ClientContext c5;
+  EXPECT_FALSE(Stub()->Operate(&c5, operate, &rec).ok());
+  EXPECT_EQ(ResultCodeOf(c5), "27");
+
+  // Batch rows the filter does not match answer 27 each.
+  PutOne(StringKey("test", "filter", "k4"), "i", 4);
+  v1::BatchGetRequest batch;
+  *batch.add_keys() = key;
+  *batch.add_keys() = StringKey("test", "filter", "k4");
+  batch.set_filter_expression(eq4);
+  v1::BatchGetResponse br;
+  grpc::ClientContext c6;
+  ASSERT_TRUE(Stub()->BatchGet(&c6, batch, &br).ok());
+  ASSERT_EQ(br.records_size(), 2);
+  EXPECT_EQ(br.records(0).result_code(), 27u);
+  EXPECT_EQ(br.records(1).result_code(), 0u);
+
+  // A scan skips what the filter does not match.
+  v1::ScanRequest scan;
+  scan.set_namespace_("test");
+  scan.set_set("filter");
+  scan.set_filter_expression(IntBinFilter(3, "i", 3));  // i > 3
+  grpc::ClientContext c7;
+  auto reader = Stub()->Scan(&c7, scan);
+  v1::ScanResponse msg;
+  int found = 0;
+  while (reader->Read(&msg)) {
+    for (const auto& r : msg.records()) {
+      ++found;
+      EXPECT_EQ(r.bins(0).value().int_value(), 4);
+    }
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(found, 1);
+
+  // Bytes that are no expression: a parameter error, and the record is unchanged.
+  get.mutable_policy()->set_filter_expression(std::string("\x91\xcc\xc8", 3));
+  grpc::ClientContext c8;
+  EXPECT_EQ(Stub()->Get(&c8, get, &rec).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ResultCodeOf(c8), "4");
+  get.mutable_policy()->clear_filter_expression();
+  grpc::ClientContext c9;
+  ASSERT_TRUE(Stub()->Get(&c9, get, &rec).ok());
+  EXPECT_EQ(rec.bins(0).value().int_value(), 3);
+}
+
 TEST_F(GrpcServiceTest, ScanStreamsAndResumes) {
   const int kRecords = 600;
   for (int i = 0; i < kRecords; ++i) {

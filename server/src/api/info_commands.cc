@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/strings.h"
 #include "base/version.h"
+#include "record/expression.h"
 
 namespace tern::api {
 
@@ -27,9 +28,8 @@ namespace {
 // `replicas` select the modern client code paths; collection, bit, UDF and index features are
 // added as they are implemented.
 constexpr const char* kFeatures =
-    "batch-any;batch-index;blob-bits;cdt-list;cdt-map;cluster-stable;float;peers;pipelining;pquery;"
-    "pscans;"
-    "query-show;replicas;replicas-all;replicas-master;replicas-max;sindex-exists;"
+    "batch-any;batch-index;blob-bits;cdt-list;cdt-map;cluster-stable;float;peers;pipelining;"
+    "pquery;pscans;query-show;replicas;replicas-all;replicas-master;replicas-max;sindex-exists;"
     "truncate-namespace;udf";
 
 }  // namespace
@@ -352,8 +352,16 @@ std::string InfoCommands::SindexCreate(const Params& p) {
   def.ns = *ns;
   def.name = *name;
   def.set = get("set").value_or("");
-  if (get("exp"))
-    return InfoError(ResultCode::kUnsupportedFeature, "expression indexes are not supported yet");
+  if (auto exp = get("exp")) {
+    // An expression index: the value of a base64 packed expression instead of a bin.
+    if (!absl::Base64Unescape(*exp, &def.expression) || def.expression.empty() ||
+        !record::Expression::Decode(def.expression).ok()) {
+      return InfoError(ResultCode::kParameterError, "exp must be a base64 packed expression");
+    }
+    if (get("context") || get("bin") || get("indexdata")) {
+      return InfoError(ResultCode::kParameterError, "an expression index takes no bin or context");
+    }
+  }
   if (auto ctx = get("context")) {
     if (!absl::Base64Unescape(*ctx, &def.context) ||
         !index::SindexDef::SupportedContext(def.context)) {
@@ -435,7 +443,8 @@ std::string InfoCommands::SindexList(std::string_view ns_name) const {
                       ":type=", base::Absl(index::SindexTypeName(d.type)),
                       ":indextype=", base::Absl(index::SindexCollectionName(d.collection)),
                       ":context=", d.context.empty() ? "null" : absl::Base64Escape(d.context),
-                      ":exp=null:state=", i->load_pct() == 100 ? "RW" : "WO", ";");
+                      ":exp=", d.expression.empty() ? "null" : absl::Base64Escape(d.expression),
+                      ":state=", i->load_pct() == 100 ? "RW" : "WO", ";");
     }
   }
   return out;

@@ -13,6 +13,7 @@
 #include "base/digest.h"
 #include "base/node_id.h"
 #include "base/strings.h"
+#include "record/expression.h"
 
 namespace tern::api {
 
@@ -116,6 +117,15 @@ absl::Status FillKey(const v1::Key& k, txn::Request* req) {
   return absl::OkStatus();
 }
 
+// A packed filter expression, decoded once for the request (empty = none).
+absl::Status FillFilter(const std::string& packed, std::shared_ptr<const record::Expression>* out) {
+  if (packed.empty()) return absl::OkStatus();
+  auto e = record::Expression::Decode(packed);
+  if (!e.ok()) return e.status();
+  *out = *std::move(e);
+  return absl::OkStatus();
+}
+
 absl::Status FillWritePolicy(const v1::WritePolicy& p, txn::Request* req) {
   req->ttl = p.ttl();
   if (req->ttl < txn::kTtlKeep || req->ttl > txn::kMaxTtlSeconds) {
@@ -155,7 +165,7 @@ absl::Status FillWritePolicy(const v1::WritePolicy& p, txn::Request* req) {
   req->generation = static_cast<uint16_t>(p.generation());
   req->send_key = p.send_key();
   req->durable_delete = p.durable_delete();
-  return absl::OkStatus();
+  return FillFilter(p.filter_expression(), &req->filter);
 }
 
 absl::Status CheckBinName(const std::string& name) {
@@ -214,7 +224,7 @@ absl::Status BuildOperate(const v1::OperateRequest& in, txn::Request* req) {
   req->command = writes ? txn::Command::kWrite : txn::Command::kRead;
   req->respond_all_ops = in.respond_all_ops();
   if (writes) return FillWritePolicy(in.policy(), req);
-  return absl::OkStatus();
+  return FillFilter(in.policy().filter_expression(), &req->filter);
 }
 
 // Response bins → record. Keeps the request's key so the caller can tell rows apart.
@@ -262,6 +272,10 @@ class ScanReactor final : public grpc::ServerWriteReactor<v1::ScanResponse> {
     opts_.metadata_only = req.metadata_only();
     opts_.bins.assign(req.bins().begin(), req.bins().end());
     max_records_ = req.max_records();
+    if (absl::Status s = FillFilter(req.filter_expression(), &opts_.filter); !s.ok()) {
+      Fail(s);
+      return;
+    }
     if (!engine_.catalog().Find(opts_.ns)) {
       Fail(MakeError(ResultCode::kNamespaceNotFound,
                      absl::StrCat("namespace '", opts_.ns, "' not found")));
@@ -547,6 +561,8 @@ grpc::ServerUnaryReactor* KvService::Get(Ctx* ctx, const v1::GetRequest* in, v1:
   if (absl::Status s = FillKey(in->key(), &req); !s.ok()) return Reply(ctx, s);
   if (absl::Status s = FillReadBins(in->bins(), &req); !s.ok()) return Reply(ctx, s);
   req.read_touch_ttl_pct = in->policy().read_touch_ttl_percent();
+  if (absl::Status s = FillFilter(in->policy().filter_expression(), &req.filter); !s.ok())
+    return Reply(ctx, s);
   txn::Response resp = engine_.Execute(req);
   if (absl::Status s = ErrorOf(resp); !s.ok()) return Reply(ctx, s);
   return Reply(ctx, FillRecord(resp, out));
@@ -638,10 +654,13 @@ grpc::ServerUnaryReactor* KvService::BatchGet(Ctx* ctx, const v1::BatchGetReques
                                 absl::StrCat("more than ", options_.max_batch_rows, " keys")));
   }
   // Rows that do not build answer their own code; the rest run as one engine batch.
+  std::shared_ptr<const record::Expression> filter;
+  if (absl::Status s = FillFilter(in->filter_expression(), &filter); !s.ok()) return Reply(ctx, s);
   std::vector<txn::Request> reqs(in->keys_size());
   std::vector<absl::Status> bad(in->keys_size());
   for (int i = 0; i < in->keys_size(); ++i) {
     txn::Request& r = reqs[i];
+    r.filter = filter;
     bad[i] = FillKey(in->keys(i), &r);
     if (bad[i].ok()) bad[i] = FillReadBins(in->bins(), &r);
     r.metadata_only = in->metadata_only();

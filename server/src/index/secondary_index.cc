@@ -1,5 +1,7 @@
 #include "index/secondary_index.h"
 
+#include <optional>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -40,24 +42,30 @@ std::string_view SindexCollectionName(SindexCollection c) {
 
 std::string SindexDef::Serialize() const {
   // Fields never contain '\n' (names are validated by the info layer).
-  return absl::StrCat(ns, "\n", set, "\n", name, "\n", bin, "\n", static_cast<int>(type), "\n",
-                      static_cast<int>(collection), "\n", absl::Base64Escape(context));
+  std::string out =
+      absl::StrCat(ns, "\n", set, "\n", name, "\n", bin, "\n", static_cast<int>(type), "\n",
+                   static_cast<int>(collection), "\n", absl::Base64Escape(context));
+  // An eighth field only for expression indexes, so older definitions read back unchanged.
+  if (!expression.empty()) absl::StrAppend(&out, "\n", absl::Base64Escape(expression));
+  return out;
 }
 
 bool SindexDef::Parse(std::string_view text, SindexDef* out) {
   std::vector<std::string> f = absl::StrSplit(absl::string_view(text.data(), text.size()), '\n');
-  if (f.size() != 7 || f[4].size() != 1 || f[5].size() != 1) return false;
+  if ((f.size() != 7 && f.size() != 8) || f[4].size() != 1 || f[5].size() != 1) return false;
   const int type = f[4][0] - '0', coll = f[5][0] - '0';
-  std::string context;
+  std::string context, expression;
   if (type < 0 || type > 2 || coll < 0 || coll > 4 || !absl::Base64Unescape(f[6], &context))
     return false;
+  if (f.size() == 8 && !absl::Base64Unescape(f[7], &expression)) return false;
   *out = SindexDef{f[0],
                    f[1],
                    f[2],
                    f[3],
                    static_cast<SindexType>(type),
                    static_cast<SindexCollection>(coll),
-                   std::move(context)};
+                   std::move(context),
+                   std::move(expression)};
   return true;
 }
 
@@ -148,13 +156,31 @@ bool SecondaryIndex::KeyOf(const Value& v, std::string* key) const {
   return false;
 }
 
+SecondaryIndex::SecondaryIndex(SindexDef def) : def_(std::move(def)) {
+  if (!def_.expression.empty()) {
+    auto e = record::Expression::Decode(def_.expression);
+    if (e.ok()) expression_ = *std::move(e);
+  }
+}
+
 std::vector<std::string> SecondaryIndex::KeysOf(const record::Record& rec) const {
   std::vector<std::string> keys;
   if (def_.collection == SindexCollection::kSet) return {std::string()};  // membership alone
-  const record::Bin* found = rec.Find(def_.bin);
-  if (!found) return keys;
-  record::Bin nested{found->name, found->value};
-  if (!FollowContext(def_.context, &nested.value)) return keys;
+  record::Bin nested;
+  if (!def_.expression.empty()) {
+    // An expression index keys the expression's value; unknown indexes nothing.
+    if (!expression_) return keys;
+    record::ExpRecord view;
+    view.rec = &rec;
+    std::optional<Value> v = expression_->Evaluate(view);
+    if (!v) return keys;
+    nested.value = *std::move(v);
+  } else {
+    const record::Bin* found = rec.Find(def_.bin);
+    if (!found) return keys;
+    nested = *found;
+    if (!FollowContext(def_.context, &nested.value)) return keys;
+  }
   const record::Bin* bin = &nested;
   std::string k;
   auto add = [&](const Value& v) {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,6 +17,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "base/digest.h"
+#include "record/expression.h"
 #include "record/record.h"
 
 namespace tern::index {
@@ -34,6 +36,9 @@ struct SindexDef {
   SindexType type = SindexType::kNumeric;
   SindexCollection collection = SindexCollection::kDefault;
   std::string context;  // msgpack CDT context to a nested element ("" = the bin itself)
+  // An expression index: the packed expression whose value is indexed instead of a bin's
+  // (then `bin` and `context` are empty).
+  std::string expression;
 
   friend bool operator==(const SindexDef&, const SindexDef&) = default;
   std::string Serialize() const;  // for system metadata
@@ -44,7 +49,8 @@ struct SindexDef {
 
 class SecondaryIndex {
  public:
-  explicit SecondaryIndex(SindexDef def) : def_(std::move(def)) {}
+  // An expression that does not decode indexes nothing (the info layer refuses such indexes).
+  explicit SecondaryIndex(SindexDef def);
 
   const SindexDef& def() const { return def_; }
 
@@ -72,6 +78,7 @@ class SecondaryIndex {
 
  private:
   SindexDef def_;
+  std::shared_ptr<const record::Expression> expression_;  // decoded def_.expression
   mutable absl::Mutex mu_;
   absl::btree_set<std::pair<std::string, base::Digest>> entries_ ABSL_GUARDED_BY(mu_);
   uint64_t key_bytes_ ABSL_GUARDED_BY(mu_) = 0;

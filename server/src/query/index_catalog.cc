@@ -77,6 +77,10 @@ absl::Status IndexCatalog::Create(const index::SindexDef& def) {
   }
   if (def.collection == index::SindexCollection::kSet) {
     if (def.set.empty()) return MakeError(ResultCode::kParameterError, "a set index needs a set");
+  } else if (!def.expression.empty()) {
+    if (!def.bin.empty()) {
+      return MakeError(ResultCode::kParameterError, "an expression index takes no bin");
+    }
   } else if (def.bin.empty() || def.bin.size() > record::kMaxBinNameLength) {
     return MakeError(ResultCode::kBinNameError, "bin name must be 1-15 bytes");
   }

@@ -293,6 +293,7 @@ absl::StatusOr<Value> GetOrRemove(List* l, uint64_t op, const CdtArgs& args, boo
   }
   CdtElements e;
   e.values = l->items;
+  e.heap_rank_order = !l->ordered();
   std::vector<uint32_t> kept;
   absl::StatusOr<Value> result = GetBy(e, by, args, &kept);
   if (result.ok() && remove) {

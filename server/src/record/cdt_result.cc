@@ -115,6 +115,54 @@ absl::StatusOr<Selection> SelectIndexRange(const CdtElements& e, int64_t index,
   return sel;
 }
 
+namespace {
+
+// Ranks [start, start + n) in the order the server's partial heap sort yields them: a binary
+// heap over all indices (a min-heap when fewer elements lie below the range than above it,
+// else a max-heap) is popped until the range is out, each popped index going to the next slot
+// from the back; the range is then read front to back from where the heap ended.
+std::vector<uint32_t> HeapRankOrder(const CdtElements& e, uint32_t start, uint32_t n) {
+  const uint32_t size = e.size();
+  const uint32_t tail = size - start - n;
+  const bool min_heap = start <= tail;
+  const uint32_t discard = min_heap ? start : tail;
+  const int want = min_heap ? -1 : 1;
+  auto cmp = [&](uint32_t a, uint32_t b) {
+    const int c = CompareElements(e.values[a], e.values[b]);
+    return c < 0 ? -1 : c > 0 ? 1 : 0;
+  };
+  std::vector<uint32_t> heap(size);
+  for (uint32_t i = 0; i < size; ++i) heap[i] = i;
+  uint32_t filled = size;
+  auto heapify = [&](uint32_t i) {
+    while (true) {
+      const uint32_t c1 = 2 * i + 1, c2 = 2 * i + 2;
+      if (c1 >= filled) break;
+      uint32_t child = c1;
+      if (c2 < filled) {
+        const int c = cmp(heap[c1], heap[c2]);
+        child = (c == want || c == 0) ? c1 : c2;
+      }
+      if (cmp(heap[child], heap[i]) != want) break;
+      std::swap(heap[i], heap[child]);
+      i = child;
+    }
+  };
+  for (int64_t i = static_cast<int64_t>(filled) / 2 - 1; i >= 0; --i) {
+    heapify(static_cast<uint32_t>(i));
+  }
+  uint32_t end = size - 1;
+  for (uint32_t k = 0; k < n + discard; ++k) {
+    const uint32_t top = heap[0];
+    heap[0] = heap[--filled];
+    heapify(0);
+    heap[end--] = top;
+  }
+  return {heap.begin() + filled, heap.begin() + filled + n};
+}
+
+}  // namespace
+
 absl::StatusOr<Selection> SelectRankRange(const CdtElements& e, int64_t rank,
                                           std::optional<uint64_t> count, bool multi) {
   uint32_t start, n;
@@ -125,7 +173,11 @@ absl::StatusOr<Selection> SelectRankRange(const CdtElements& e, int64_t rank,
   sel.multi = multi;
   sel.rank_order = true;
   const std::vector<uint32_t>& by_rank = e.ByRank();
-  for (uint32_t r = 0; r < n; ++r) sel.indices.push_back(by_rank[start + r]);
+  if (multi && e.heap_rank_order && n > 0) {
+    sel.indices = HeapRankOrder(e, start, n);
+  } else {
+    for (uint32_t r = 0; r < n; ++r) sel.indices.push_back(by_rank[start + r]);
+  }
   sel.rank_range = {start, n};
   return sel;
 }

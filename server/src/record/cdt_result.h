@@ -43,6 +43,10 @@ struct CdtElements {
   std::vector<std::string_view> keys;  // maps only
   std::vector<std::string_view> values;
   bool is_map = false;
+  // An unordered list: Aerospike answers the values of a rank range in the order its partial
+  // heap sort leaves them (descending when it counted up from rank 0, ascending when it counted
+  // down from the top), not in plain rank order.
+  bool heap_rank_order = false;
 
   uint32_t size() const { return static_cast<uint32_t>(values.size()); }
   // Element indices in rank order (by value, ties by index); computed on first use.

@@ -11,4 +11,10 @@ namespace tern::record {
 
 absl::Status ValidateGeoJson(std::string_view text);
 
+// The expression geo comparison: true when one value is a point inside the region the other
+// describes (circle, polygon with holes, multipolygon), when two points are equal, or when two
+// regions share a point (a vertex or centre of one inside the other). Regions are treated as
+// planar in longitude/latitude; circles use great-circle distance. Invalid GeoJSON is false.
+bool GeoCompare(std::string_view a, std::string_view b);
+
 }  // namespace tern::record

@@ -10,6 +10,7 @@
 #include "cluster/cluster.h"
 #include "record/bit_operation.h"
 #include "record/cdt_operation.h"
+#include "record/expression.h"
 #include "smd/metadata_store.h"
 #include "storage/record_ref.h"
 #include "txn/proxy_codec.h"
@@ -128,6 +129,36 @@ absl::StatusOr<Value> CdtModifyOp(const Op& op, record::Record* rec) {
   }
   if (result.ok() && !bin.is_null()) rec->Set(op.bin, std::move(bin));
   return result;
+}
+
+// What expressions see of a record: `body` (the stored version, or the one being built by a
+// write) with the stored version's metadata.
+record::ExpRecord ExpView(const ns::Namespace& ns, const base::Digest& digest,
+                          const index::RecordMeta& meta, std::string_view set_name,
+                          const record::Record* body, uint32_t now) {
+  record::ExpRecord r;
+  r.rec = body;
+  r.digest = &digest;
+  r.set_name = set_name;
+  r.void_time = meta.void_time;
+  r.last_update_ms = meta.last_update_ms;
+  r.stored_size = meta.stored_size;
+  r.in_memory = ns.storage().in_memory();
+  r.now = now;
+  r.now_unix_ms = base::NowUnixMs();
+  return r;
+}
+
+std::string SetNameOf(ns::Namespace& ns, uint16_t set_id) {
+  const ns::SetInfo* s = ns.sets().Get(set_id);
+  return s ? s->name : std::string();
+}
+
+// The filter check for an existing record.
+bool PassesFilter(ns::Namespace& ns, const Request& req, const Current& cur, uint32_t now) {
+  if (!req.filter) return true;
+  const std::string set = SetNameOf(ns, cur.meta.set_id);
+  return req.filter->Matches(ExpView(ns, req.digest, cur.meta, set, &*cur.rec, now));
 }
 
 // Applies one modifying op to `rec`. Read ops are handled by the caller.
@@ -289,17 +320,18 @@ std::vector<Response> Engine::ExecuteBatch(std::span<const Request> reqs) {
 Response Engine::Read(ns::Namespace& ns, const Request& req) {
   for (const Op& op : req.ops) {
     if (!IsReadOp(op.type)) return Fail(ResultCode::kParameterError, "write op in a read command");
-    if (op.type != OpType::kRead && !IsBinRead(op.type)) {
-      return Fail(ResultCode::kUnsupportedFeature,
-                  "HLL and expression reads are not supported yet");
+    if (op.type != OpType::kRead && !IsBinRead(op.type) && op.type != OpType::kExpRead) {
+      return Fail(ResultCode::kUnsupportedFeature, "HLL reads are not supported yet");
     }
   }
   Current cur;
   const uint32_t now = base::NowEpochSeconds();
-  if (absl::Status s = ReadCurrent(ns, req.digest, !req.metadata_only, now, &cur); !s.ok()) {
+  if (absl::Status s = ReadCurrent(ns, req.digest, !req.metadata_only || req.filter, now, &cur);
+      !s.ok()) {
     return Fail(base::ResultCodeOf(s), std::string(s.message()));
   }
   if (!cur.exists) return Fail(ResultCode::kRecordNotFound);
+  if (!PassesFilter(ns, req, cur, now)) return Fail(ResultCode::kFilteredOut);
   Response resp;
   resp.generation = cur.meta.generation;
   resp.void_time = cur.meta.void_time;
@@ -308,6 +340,12 @@ Response Engine::Read(ns::Namespace& ns, const Request& req) {
     for (const Op& op : req.ops) {
       if (IsBinRead(op.type)) {
         absl::StatusOr<Value> r = CdtReadOp(op, *cur.rec);
+        if (!r.ok()) return Fail(base::ResultCodeOf(r.status()), std::string(r.status().message()));
+        AppendOpResult(op, *std::move(r), req.respond_all_ops, &resp.bins);
+      } else if (op.type == OpType::kExpRead) {
+        const std::string set = SetNameOf(ns, cur.meta.set_id);
+        absl::StatusOr<Value> r = record::ExpRead(
+            op.value.bytes(), ExpView(ns, req.digest, cur.meta, set, &*cur.rec, now));
         if (!r.ok()) return Fail(base::ResultCodeOf(r.status()), std::string(r.status().message()));
         AppendOpResult(op, *std::move(r), req.respond_all_ops, &resp.bins);
       } else if (op.bin.empty()) {
@@ -383,6 +421,8 @@ Response Engine::Write(ns::Namespace& ns, const Request& req) {
   if (cur.exists && req.key && cur.rec->key && !(*cur.rec->key == *req.key)) {
     return Fail(ResultCode::kKeyMismatch);
   }
+  // A filter applies to a record that exists; a create goes ahead.
+  if (cur.exists && !PassesFilter(ns, req, cur, now)) return Fail(ResultCode::kFilteredOut);
   const bool replace = action == ExistsAction::kReplace || action == ExistsAction::kReplaceOnly;
   bool touches = false;
   for (const Op& op : req.ops) {
@@ -424,9 +464,15 @@ Response Engine::Write(ns::Namespace& ns, const Request& req) {
         AppendOpResult(op, *std::move(r), req.respond_all_ops, &resp.bins);
         continue;
       }
+      if (op.type == OpType::kExpRead) {
+        absl::StatusOr<Value> r =
+            record::ExpRead(op.value.bytes(), ExpView(ns, digest, cur.meta, req.set, &next, now));
+        if (!r.ok()) return Fail(base::ResultCodeOf(r.status()), std::string(r.status().message()));
+        AppendOpResult(op, *std::move(r), req.respond_all_ops, &resp.bins);
+        continue;
+      }
       if (op.type != OpType::kRead) {
-        return Fail(ResultCode::kUnsupportedFeature,
-                    "HLL and expression reads are not supported yet");
+        return Fail(ResultCode::kUnsupportedFeature, "HLL reads are not supported yet");
       }
       if (op.bin.empty()) {
         AppendAllBins(next, &resp.bins);
@@ -443,7 +489,19 @@ Response Engine::Write(ns::Namespace& ns, const Request& req) {
       AppendOpResult(op, *std::move(r), req.respond_all_ops, &resp.bins);
       continue;
     }
-    if (op.type == OpType::kDelete) {
+    if (op.type == OpType::kExpModify) {
+      if (op.bin.size() > record::kMaxBinNameLength) {
+        return Fail(ResultCode::kBinNameError, "bin name is longer than 15 bytes");
+      }
+      // The expression sees the record as the earlier ops left it.
+      const record::Record before = next;
+      if (absl::Status s =
+              record::ExpModify(op.value.bytes(), op.bin,
+                                ExpView(ns, digest, cur.meta, req.set, &before, now), &next);
+          !s.ok()) {
+        return Fail(base::ResultCodeOf(s), std::string(s.message()));
+      }
+    } else if (op.type == OpType::kDelete) {
       next.bins.clear();
       deleted = true;
     } else if (absl::Status s = ApplyWriteOp(op, &next); !s.ok()) {
@@ -577,6 +635,7 @@ Response Engine::ApplyUdf(ns::Namespace& ns, const Request& req) {
   if (absl::Status s = ReadCurrent(ns, req.digest, true, now, &cur); !s.ok()) {
     return Fail(base::ResultCodeOf(s), std::string(s.message()));
   }
+  if (cur.exists && !PassesFilter(ns, req, cur, now)) return Fail(ResultCode::kFilteredOut);
   udf::RecordContext ctx;
   ctx.exists = cur.exists;
   if (cur.exists) ctx.record = *cur.rec;
@@ -622,10 +681,12 @@ Response Engine::Delete(ns::Namespace& ns, const Request& req) {
   const base::Digest& digest = req.digest;
   absl::MutexLock lock(&ns.RecordLock(digest));
   Current cur;
-  if (absl::Status s = ReadCurrent(ns, digest, false, base::NowEpochSeconds(), &cur); !s.ok()) {
+  const uint32_t now = base::NowEpochSeconds();
+  if (absl::Status s = ReadCurrent(ns, digest, req.filter != nullptr, now, &cur); !s.ok()) {
     return Fail(base::ResultCodeOf(s), std::string(s.message()));
   }
   if (!cur.exists) return Fail(ResultCode::kRecordNotFound);
+  if (!PassesFilter(ns, req, cur, now)) return Fail(ResultCode::kFilteredOut);
   if (req.generation_policy == GenerationPolicy::kEqual && req.generation != cur.meta.generation) {
     return Fail(ResultCode::kGenerationError);
   }
@@ -673,6 +734,10 @@ absl::Status Engine::ScanPartition(const ScanOptions& opts, uint32_t partition,
     return out;
   };
   record::Record projected;
+  auto filtered_out = [&](const base::Digest& d, const index::RecordMeta& m,
+                          std::string_view set_name, const record::Record& body) {
+    return opts.filter && !opts.filter->Matches(ExpView(*ns, d, m, set_name, &body, now));
+  };
   if (ns->storage().in_memory()) {
     // Snapshot: pin every record of the partition (one sprig lock at a time), then emit.
     struct Pinned {
@@ -692,7 +757,9 @@ absl::Status Engine::ScanPartition(const ScanOptions& opts, uint32_t partition,
               [](const Pinned& a, const Pinned& b) { return a.digest < b.digest; });
     for (const Pinned& p : snapshot) {
       ns::SetInfo* s = ns->sets().Get(p.meta.set_id);
-      ScannedRecord r{p.digest, p.meta, s ? s->name : std::string(), project(*p.rec, &projected)};
+      const std::string set_name = s ? s->name : std::string();
+      if (filtered_out(p.digest, p.meta, set_name, *p.rec)) continue;
+      ScannedRecord r{p.digest, p.meta, set_name, project(*p.rec, &projected)};
       if (!fn(r)) break;
     }
   } else {
@@ -703,6 +770,7 @@ absl::Status Engine::ScanPartition(const ScanOptions& opts, uint32_t partition,
           if (set_filter && set_id != set_filter) return true;
           index::RecordMeta m{sm.void_time, sm.generation, set_id, sm.last_update_ms, 0, 0};
           if (!ns->IsLive(m, now)) return true;
+          if (filtered_out(d, m, sm.set_name, *rec)) return true;
           ScannedRecord r{d, m, sm.set_name, project(*rec, &projected)};
           return fn(r);
         });
@@ -719,11 +787,15 @@ bool Engine::ReadForQuery(const ScanOptions& opts, const base::Digest& digest,
   ns::Namespace* ns = catalog_.Find(opts.ns);
   if (!ns) return false;
   Current cur;
-  if (!ReadCurrent(*ns, digest, true, base::NowEpochSeconds(), &cur).ok() || !cur.exists)
-    return false;
+  const uint32_t now = base::NowEpochSeconds();
+  if (!ReadCurrent(*ns, digest, true, now, &cur).ok() || !cur.exists) return false;
   const ns::SetInfo* set = ns->sets().Get(cur.meta.set_id);
   const std::string set_name = set ? set->name : std::string();
   if (!opts.set.empty() && set_name != opts.set) return false;
+  if (opts.filter &&
+      !opts.filter->Matches(ExpView(*ns, digest, cur.meta, set_name, &*cur.rec, now))) {
+    return false;
+  }
   fn(ScannedRecord{digest, cur.meta, set_name, &*cur.rec});
   return true;
 }

@@ -15,6 +15,7 @@
 #include "cluster/local_data.h"
 #include "index/index_entry.h"
 #include "ns/catalog.h"
+#include "record/expression.h"
 #include "record/projection.h"
 #include "storage/record_ref.h"
 #include "txn/metrics.h"
@@ -46,6 +47,8 @@ struct ScanOptions {
   std::vector<std::string> bins;  // empty = every bin
   bool metadata_only = false;
   record::Projection projection;  // read ops instead of bin names (then `bins` is empty)
+  // Filter expression: records it does not match are skipped.
+  std::shared_ptr<const record::Expression> filter;
 };
 
 // One record a scan yields: digest, metadata and (unless metadata_only) the selected bins.

@@ -1,6 +1,7 @@
 #include "txn/proxy_codec.h"
 
 #include "base/result_code.h"
+#include "record/expression.h"
 
 namespace tern::txn {
 
@@ -73,6 +74,7 @@ fabric::v1::ProxyRequest ToProxy(const Request& req) {
   out.set_udf_module(req.udf_module);
   out.set_udf_function(req.udf_function);
   for (const Value& a : req.udf_args) ToVal(a, out.add_udf_args());
+  if (req.filter) out.set_filter(req.filter->packed());
   return out;
 }
 
@@ -120,6 +122,11 @@ absl::StatusOr<Request> FromProxy(const fabric::v1::ProxyRequest& in) {
     auto v = FromVal(a);
     if (!v.ok()) return v.status();
     req.udf_args.push_back(std::move(*v));
+  }
+  if (!in.filter().empty()) {
+    auto f = record::Expression::Decode(in.filter());
+    if (!f.ok()) return f.status();
+    req.filter = *std::move(f);
   }
   return req;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,10 @@
 #include "base/digest.h"
 #include "base/result_code.h"
 #include "record/record.h"
+
+namespace tern::record {
+class Expression;
+}
 
 namespace tern::txn {
 
@@ -73,6 +78,9 @@ struct Request {
   bool respond_all_ops = false;  // one result per op, writes included (null values)
 
   std::vector<Op> ops;
+  // Filter expression (wire field 43): an existing record it does not match is left alone and
+  // answered with kFilteredOut.
+  std::shared_ptr<const record::Expression> filter;
 
   // Command::kUdf: module.function(record, args...)
   std::string udf_module;

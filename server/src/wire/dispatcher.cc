@@ -13,6 +13,7 @@
 #include "base/result_code.h"
 #include "index/secondary_index.h"
 #include "record/collection.h"
+#include "record/expression.h"
 #include "wire/message.h"
 #include "wire/particle.h"
 #include "wire/proto.h"
@@ -336,9 +337,13 @@ ResultCode ResolveIndexRange(const ParsedMsg& msg, const txn::Engine& engine,
     for (const auto& i : *all) {
       const index::SindexDef& d = i->def();
       const bool by_name = msg.Has(kFieldIndexName);
+      // An expression index is addressed by its expression's bytes instead of a bin.
+      const bool same_source =
+          msg.Has(kFieldIndexExpression)
+              ? d.expression == msg.Field(kFieldIndexExpression)
+              : d.expression.empty() && d.bin == bin && d.context == msg.Field(kFieldIndexContext);
       if (by_name ? d.name == msg.Field(kFieldIndexName)
-                  : (d.bin == bin && d.type == type && d.collection == collection &&
-                     d.context == msg.Field(kFieldIndexContext) &&
+                  : (same_source && d.type == type && d.collection == collection &&
                      (d.set.empty() || d.set == opts.set))) {
         *idx = i;
         break;
@@ -490,7 +495,13 @@ void Dispatcher::HandleBatch(const ParsedMsg& msg, std::string* out) {
       msg.Has(kFieldBatchIndex) ? msg.Field(kFieldBatchIndex) : msg.Field(kFieldBatchIndexWithSet);
   if (!msg.Has(kFieldBatchIndex) && !msg.Has(kFieldBatchIndexWithSet))
     return finish(ResultCode::kParameterError);
-  if (msg.Has(kFieldFilter)) return finish(ResultCode::kUnsupportedFeature);
+  // The batch's filter applies to every row that carries none of its own.
+  std::shared_ptr<const record::Expression> batch_filter;
+  if (msg.Has(kFieldFilter)) {
+    auto f = record::Expression::Decode(msg.Field(kFieldFilter));
+    if (!f.ok()) return finish(base::ResultCodeOf(f.status()));
+    batch_filter = *std::move(f);
+  }
   Reader r(field);
   uint32_t count;
   uint8_t parent_flags;
@@ -535,6 +546,7 @@ void Dispatcher::HandleBatch(const ParsedMsg& msg, std::string* out) {
     row.present.set(kFieldDigest);
     txn::Request req;
     absl::Status s = BuildRecordRequest(row_header, row, &req);
+    if (!req.filter) req.filter = batch_filter;
     txn::Response resp = s.ok() ? engine_.Execute(req) : FailedResponse(s);
     AppendRecordResponse(resp, index, out);
     const ResultCode rc = resp.result;
@@ -552,7 +564,6 @@ void Dispatcher::HandleBatch(const ParsedMsg& msg, std::string* out) {
 void Dispatcher::HandleBackgroundScan(const ParsedMsg& msg, std::string* out) {
   auto fail = [&](ResultCode code) { AppendStatusFrame(code, info3::kLast, out); };
   if (!jobs_) return fail(ResultCode::kUnsupportedFeature);
-  if (msg.Has(kFieldFilter)) return fail(ResultCode::kUnsupportedFeature);
   uint64_t task_id = 0;
   if (Reader r(msg.Field(kFieldTaskId)); !r.U64(&task_id)) return fail(ResultCode::kParameterError);
   if (msg.Has(kFieldUdfOp)) {
@@ -613,6 +624,11 @@ void Dispatcher::HandleBackgroundScan(const ParsedMsg& msg, std::string* out) {
 // client runs the final reduce over every node's values.)
 void Dispatcher::HandleAggregate(const ParsedMsg& msg, std::string* out) {
   txn::ScanOptions opts;
+  if (msg.Has(kFieldFilter)) {
+    auto f = record::Expression::Decode(msg.Field(kFieldFilter));
+    if (!f.ok()) return AppendStatusFrame(base::ResultCodeOf(f.status()), info3::kLast, out);
+    opts.filter = *std::move(f);
+  }
   opts.ns = std::string(msg.Field(kFieldNamespace));
   opts.set = std::string(msg.Field(kFieldSet));
   auto args = record::DecodeList(msg.Has(kFieldUdfArgs) ? msg.Field(kFieldUdfArgs) : "\x90");
@@ -722,12 +738,16 @@ std::unique_ptr<StreamJob> Dispatcher::HandleScan(const ParsedMsg& msg, std::str
   };
   if (!msg.Has(kFieldNamespace) || msg.Field(kFieldNamespace).empty())
     return fail(ResultCode::kNamespaceNotFound);
-  if (msg.Has(kFieldIndexExpression)) return fail(ResultCode::kIndexNotFound);  // not yet
   if (msg.header.info2 & info2::kWrite) {
     HandleBackgroundScan(msg, out);
     return nullptr;
   }
-  if (msg.Has(kFieldFilter)) return fail(ResultCode::kUnsupportedFeature);
+  std::shared_ptr<const record::Expression> filter;
+  if (msg.Has(kFieldFilter)) {
+    auto f = record::Expression::Decode(msg.Field(kFieldFilter));
+    if (!f.ok()) return fail(base::ResultCodeOf(f.status()));
+    filter = *std::move(f);
+  }
   if (msg.Has(kFieldUdfOp)) {
     if (msg.Field(kFieldUdfOp) != std::string_view("\x01", 1))
       return fail(ResultCode::kParameterError);
@@ -736,6 +756,7 @@ std::unique_ptr<StreamJob> Dispatcher::HandleScan(const ParsedMsg& msg, std::str
   }
 
   txn::ScanOptions opts;
+  opts.filter = std::move(filter);
   opts.ns = std::string(msg.Field(kFieldNamespace));
   if (!engine_.catalog().Find(opts.ns)) return fail(ResultCode::kNamespaceNotFound);
   opts.set = std::string(msg.Field(kFieldSet));

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/result_code.h"
 #include "record/collection.h"
+#include "record/expression.h"
 #include "wire/particle.h"
 
 namespace tern::wire {
@@ -57,7 +58,9 @@ absl::Status BuildRecordRequest(const MsgHeader& h, const ParsedMsg& msg, txn::R
     return MakeError(ResultCode::kEnterpriseOnly, "multi-record transactions are not supported");
   }
   if (msg.Has(kFieldFilter)) {
-    return MakeError(ResultCode::kUnsupportedFeature, "filter expressions are not supported yet");
+    auto filter = record::Expression::Decode(msg.Field(kFieldFilter));
+    if (!filter.ok()) return filter.status();
+    req->filter = *std::move(filter);
   }
   if (msg.Has(kFieldKey)) {
     auto key = DecodeKey(msg.Field(kFieldKey));
@@ -135,6 +138,8 @@ absl::Status BuildRecordRequest(const MsgHeader& h, const ParsedMsg& msg, txn::R
       if (op.type != txn::OpType::kRead) {
         op.value = record::Value::Blob(std::string(w.value));  // CDT/bit/HLL/expression payload
       }
+    } else if (op.type == txn::OpType::kExpModify) {
+      op.value = record::Value::Blob(std::string(w.value));  // [expression, flags]
     } else {
       auto value = DecodeParticle(w.particle, w.value);
       if (!value.ok()) return value.status();

@@ -27,6 +27,7 @@ enum : int {
   kSize = 16,
   kGet = 17,
   kGetRange = 18,
+  kGetByRankRange = 26,
   kGetByValueRelRank = 27,
   kRemoveByValue = 35,
   kRemoveByValueInterval = 38,
@@ -136,6 +137,22 @@ TEST(CdtListTest, ReadsAndTheirBounds) {
   EXPECT_EQ(Show(CdtRead(Op(kGet), bin)), "error 4");                      // missing argument
   EXPECT_EQ(Show(CdtRead(Op(kGet, {S("a")}), bin)), "error 4");            // mistyped argument
   EXPECT_EQ(Show(CdtRead(Op(kGet, {I(0), I(1), I(2)}), bin)), "error 4");  // extra argument
+}
+
+TEST(CdtListTest, RankRangeValuesComeInTheServersHeapOrder) {
+  // Values of an unordered list's rank range answer as Aerospike's partial heap sort leaves
+  // them (the official exp_list suite checks [42, 41] for ranks 2..3 here).
+  const Value bin = Ints({83, 39, 49, 20, 42, 41, 98});
+  constexpr int64_t kValue = 7;
+  EXPECT_EQ(Show(CdtRead(Op(kGetByRankRange, {I(kValue), I(2), I(2)}), bin)), "[42,41]");
+  EXPECT_EQ(Show(CdtRead(Op(kGetByRankRange, {I(kValue), I(2)}), bin)), "[41,42,49,83,98]");
+  EXPECT_EQ(Show(CdtRead(Op(kGetByRankRange, {I(kValue), I(1), I(4)}), Ints({0, 4, 2, 8}))),
+            "[2,4,8]");
+  EXPECT_EQ(Show(CdtRead(Op(kGetByRankRange, {I(kValue), I(0), I(3)}), bin)), "[41,39,20]");
+  // An ordered list answers in rank (= index) order.
+  EXPECT_EQ(Show(CdtRead(Op(kGetByRankRange, {I(kValue), I(2), I(2)}),
+                         Ints({20, 39, 41, 42, 49, 83, 98}, kListOrdered))),
+            "[41,42]");
 }
 
 TEST(CdtListTest, WildcardAndInfinityMatchButAreNeverStored) {

@@ -11,6 +11,8 @@
 #include "base/clock.h"
 #include "base/digest.h"
 #include "record/collection.h"
+#include "record/expression.h"
+#include "record/packed_element.h"
 
 namespace tern::txn {
 namespace {
@@ -446,6 +448,111 @@ TEST_P(EngineTest, ScanSeesEveryLiveRecordOncePerSet) {
                     .ok());
   }
   EXPECT_EQ(count, 300);
+}
+
+// [op, [81, 2, "x"], v]: integer bin x compared with v, packed as the clients pack it.
+std::shared_ptr<const record::Expression> XFilter(int op, int64_t v) {
+  std::string bin;
+  record::AppendArrayHeader(3, &bin);
+  bin += record::PackInt(81) + record::PackInt(2) + "\xa1x";
+  std::string e;
+  record::AppendArrayHeader(3, &e);
+  e += record::PackInt(op) + bin + record::PackInt(v);
+  return *record::Expression::Decode(e);
+}
+
+TEST_P(EngineTest, FiltersApplyToEveryCommandOnExistingRecords) {
+  constexpr int kEq = 1, kGt = 3;
+  ASSERT_EQ(Put("f", {{"x", Value::Integer(7)}}).result, ResultCode::kOk);
+  Request get = Base(Command::kRead, "demo", "f");
+  get.read_all_bins = true;
+  get.filter = XFilter(kEq, 8);
+  EXPECT_EQ(engine_->Execute(get).result, ResultCode::kFilteredOut);
+  get.metadata_only = true;  // exists: the filter still reads the bins
+  EXPECT_EQ(engine_->Execute(get).result, ResultCode::kFilteredOut);
+  get.metadata_only = false;
+  get.filter = XFilter(kEq, 7);
+  EXPECT_EQ(engine_->Execute(get).result, ResultCode::kOk);
+
+  Request write = Base(Command::kWrite, "demo", "f");
+  write.ops.push_back(Op{OpType::kWrite, "x", Value::Integer(1)});
+  write.filter = XFilter(kGt, 7);
+  EXPECT_EQ(engine_->Execute(write).result, ResultCode::kFilteredOut);
+  Request del = Base(Command::kDelete, "demo", "f");
+  del.filter = XFilter(kGt, 7);
+  EXPECT_EQ(engine_->Execute(del).result, ResultCode::kFilteredOut);
+  Response after = Get("f");
+  EXPECT_EQ(after.generation, 1);  // nothing was written
+  EXPECT_EQ(*BinOf(after, "x"), Value::Integer(7));
+  // A create is not filtered; a missing record read is not found.
+  Request create = Base(Command::kWrite, "demo", "new");
+  create.ops.push_back(Op{OpType::kWrite, "x", Value::Integer(1)});
+  create.filter = XFilter(kGt, 7);
+  EXPECT_EQ(engine_->Execute(create).result, ResultCode::kOk);
+  get = Base(Command::kRead, "demo", "absent");
+  get.filter = XFilter(kEq, 7);
+  EXPECT_EQ(engine_->Execute(get).result, ResultCode::kRecordNotFound);
+  write.filter = XFilter(kEq, 7);
+  EXPECT_EQ(engine_->Execute(write).result, ResultCode::kOk);
+  EXPECT_EQ(*BinOf(Get("f"), "x"), Value::Integer(1));
+
+  // Scans skip records the filter does not match.
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_EQ(Put("s" + std::to_string(i), {{"x", Value::Integer(i)}}, "scan").result,
+              ResultCode::kOk);
+  }
+  ScanOptions opts;
+  opts.ns = "test";
+  opts.set = "scan";
+  opts.metadata_only = true;
+  opts.filter = XFilter(kGt, 29);
+  int count = 0;
+  for (uint32_t p = 0; p < base::kPartitionCount; ++p) {
+    ASSERT_TRUE(engine_
+                    ->ScanPartition(opts, p, std::nullopt,
+                                    [&](const ScannedRecord&) {
+                                      ++count;
+                                      return true;
+                                    })
+                    .ok());
+  }
+  EXPECT_EQ(count, 10);
+}
+
+TEST_P(EngineTest, ExpressionOpsSeeEarlierOpsAndWriteBins) {
+  ASSERT_EQ(Put("e", {{"x", Value::Integer(2)}}).result, ResultCode::kOk);
+  // [[20, [81, 2, "x"], 10], flags]: x + 10.
+  std::string bin;
+  record::AppendArrayHeader(3, &bin);
+  bin += record::PackInt(81) + record::PackInt(2) + "\xa1x";
+  std::string plus10;
+  record::AppendArrayHeader(3, &plus10);
+  plus10 += record::PackInt(20) + bin + record::PackInt(10);
+  auto payload = [&](int64_t flags) {
+    std::string out;
+    record::AppendArrayHeader(2, &out);
+    return out + plus10 + record::PackInt(flags);
+  };
+  Request r = Base(Command::kWrite, "demo", "e");
+  r.ops.push_back(Op{OpType::kIncr, "x", Value::Integer(1)});
+  r.ops.push_back(Op{OpType::kExpModify, "y", Value::Blob(payload(0))});
+  r.ops.push_back(Op{OpType::kExpRead, "z", Value::Blob(payload(0))});
+  Response resp = engine_->Execute(r);
+  ASSERT_EQ(resp.result, ResultCode::kOk) << resp.message;
+  EXPECT_EQ(*BinOf(resp, "z"), Value::Integer(13));
+  Response stored = Get("e");
+  EXPECT_EQ(*BinOf(stored, "y"), Value::Integer(13));
+  EXPECT_EQ(BinOf(stored, "z"), nullptr);  // a read op stores nothing
+  // Create-only on an existing bin fails the whole command.
+  Request again = Base(Command::kWrite, "demo", "e");
+  again.ops.push_back(Op{OpType::kExpModify, "y", Value::Blob(payload(1))});
+  EXPECT_EQ(engine_->Execute(again).result, ResultCode::kBinExists);
+  // A read command may carry expression reads.
+  Request read = Base(Command::kRead, "demo", "e");
+  read.ops.push_back(Op{OpType::kExpRead, "z", Value::Blob(payload(0))});
+  resp = engine_->Execute(read);
+  ASSERT_EQ(resp.result, ResultCode::kOk);
+  EXPECT_EQ(*BinOf(resp, "z"), Value::Integer(13));
 }
 
 TEST_P(EngineTest, ScanOrderIsAscendingDigestAndResumesExclusively) {
