@@ -150,8 +150,9 @@ TEST_F(ClientRetryTest, GivesUpAfterMaxRetries) {
   EXPECT_EQ(r.status().code(), result::kKeyBusy);
 }
 
-// Nodes do not share UDF modules yet: registering and removing go to every node of the map.
-TEST_F(ClientRetryTest, UdfModulesGoToEveryNode) {
+// Nodes share UDF modules, so registering and removing go to one node: the next one only when
+// a node cannot be reached, never after it refused.
+TEST_F(ClientRetryTest, UdfModulesGoToOneNode) {
   EXPECT_CALL(*a_, GetPartitionMap(_, _, _)).WillOnce(Invoke([](auto*, auto&, v1::PartitionMap* m) {
     *m = MapOnto("a:3100", 1);
     auto* b = m->add_nodes();
@@ -165,24 +166,27 @@ TEST_F(ClientRetryTest, UdfModulesGoToEveryNode) {
     r->set_hash("h");
     return grpc::Status::OK;
   };
-  // The second time a refuses it, and b is not asked.
+  // 1: a registers it. 2: a refuses it, b is not asked. 3: a is down, b registers it.
   EXPECT_CALL(*a_, RegisterUdf(_, _, _))
       .WillOnce(Invoke(ok))
       .WillOnce(Invoke([](grpc::ClientContext* ctx, auto&, auto*) {
         return Answer(ctx, grpc::StatusCode::INVALID_ARGUMENT, 100);
-      }));
+      }))
+      .WillOnce(Return(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down")));
   EXPECT_CALL(*b_, RegisterUdf(_, _, _)).WillOnce(Invoke(ok));
-  EXPECT_CALL(*a_, RemoveUdf(_, _, _)).WillOnce(Return(grpc::Status::OK));  // existed = false
-  EXPECT_CALL(*b_, RemoveUdf(_, _, _)).WillOnce(Invoke([](auto*, auto&, v1::RemoveUdfResponse* r) {
+  EXPECT_CALL(*a_, RemoveUdf(_, _, _)).WillOnce(Invoke([](auto*, auto&, v1::RemoveUdfResponse* r) {
     r->set_existed(true);
     return grpc::Status::OK;
   }));
+  EXPECT_CALL(*b_, RemoveUdf(_, _, _)).Times(0);
   auto client = Connect();
   ASSERT_TRUE(client);
   auto hash = client->RegisterUdf("m.lua", "return 1");
   ASSERT_TRUE(hash.ok()) << hash.status().ToString();
   EXPECT_EQ(*hash, "h");
   EXPECT_EQ(client->RegisterUdf("m.lua", "return 1").status().code(), result::kUdfError);
+  auto again = client->RegisterUdf("m.lua", "return 1");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
   auto removed = client->RemoveUdf("m.lua");
   ASSERT_TRUE(removed.ok());
   EXPECT_TRUE(*removed);

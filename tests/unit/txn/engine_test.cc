@@ -323,8 +323,8 @@ TEST_P(EngineTest, BadArgumentsAnswerTheRightCode) {
   EXPECT_EQ(Get("big").result, ResultCode::kRecordNotFound);
   Request w = Base(Command::kWrite, "demo", "b");
   EXPECT_EQ(engine_->Execute(w).result, ResultCode::kParameterError);  // no ops
-  w.ops = {Op{OpType::kBitModify, "l", Value::Blob("\x91\x00")}};
-  EXPECT_EQ(engine_->Execute(w).result, ResultCode::kUnsupportedFeature);
+  w.ops = {Op{OpType::kBitModify, "l", Value::Blob("\x91\x00")}};      // resize without a size
+  EXPECT_EQ(engine_->Execute(w).result, ResultCode::kParameterError);
   w.ops = {Op{OpType::kCdtModify, "l", Value()}};  // no msgpack at all
   EXPECT_EQ(engine_->Execute(w).result, ResultCode::kParameterError);
 }
