@@ -37,6 +37,7 @@ main().then((code) => process.exit(code), (err) => {
 
 async function main() {
   const compatDir = path.join(buildDir, 'compat');
+  fs.mkdirSync(compatDir, { recursive: true });
   if (needClient) await ensureModules(compatDir);
   const workDir = path.join(buildDir, 'operator-tests');
   const operatorModules = await ensureOperatorModules(workDir);
