@@ -146,8 +146,10 @@ export class Env {
     let last;
     while (Date.now() < deadline) {
       try {
-        last = await fn();
-        if (last) return last;
+        // fn answers a truthy value when done; false or { notYet: 'why' } while not.
+        const r = await fn();
+        if (r && r.notYet === undefined) return r;
+        last = r?.notYet ?? r;
       } catch (e) {
         if (/exited/.test(e.message)) throw e;
         last = e.message;
@@ -176,12 +178,9 @@ export class Env {
       const ok = st.phase === 'Running' && st.observedGeneration === tc.metadata.generation &&
         st.size === size && st.readyPods === size && st.migrationsRemaining === 0 && ready?.status === 'True' &&
         this.pods(name).filter((p) => !p.metadata.deletionTimestamp).length === size;
-      return ok ? tc : `phase=${st.phase} size=${st.size} ready=${st.readyPods} migrations=${st.migrationsRemaining} ` +
-                       `observed=${st.observedGeneration}/${tc?.metadata.generation} msg=${st.message ?? ''}`;
-    }, ms, `TernCluster ${name} Running with ${size} nodes`).then((tc) => {
-      if (typeof tc === 'string') throw new Error(tc);
-      return tc;
-    });
+      return ok ? tc : { notYet: `phase=${st.phase} size=${st.size} ready=${st.readyPods} migrations=${st.migrationsRemaining} ` +
+                       `observed=${st.observedGeneration}/${tc?.metadata.generation} msg=${st.message ?? ''}` };
+    }, ms, `TernCluster ${name} Running with ${size} nodes`);
   }
 
   async createCluster(name, spec) {
@@ -191,6 +190,16 @@ export class Env {
     };
     const r = await this.kubectl(['apply', '-f', '-'], { input: JSON.stringify(tc) });
     assert.match(r.stdout, /created/);
+  }
+
+  // Every pod answers the same cluster key for cluster-stable:size=N. The operator's Ready
+  // may come a moment before the nodes agree (it samples them one after the other).
+  async waitStable(name, size, ms = 15000) {
+    return this.waitFor(async () => {
+      const keys = await Promise.all(this.addresses(name).map((ip) => this.info(ip, `cluster-stable:size=${size}`)));
+      return keys.length === size && keys.every((k) => !k.startsWith('ERROR') && k === keys[0]) ? keys[0]
+        : { notYet: keys.join(' ') };
+    }, ms, `cluster ${name} stable at ${size}`);
   }
 
   addresses(name) {
