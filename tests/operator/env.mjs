@@ -202,6 +202,15 @@ export class Env {
     }, ms, `cluster ${name} stable at ${size}`);
   }
 
+  // The cluster's pods are exactly `names` (a leaving pod may still be terminating when the
+  // operator reports the smaller size).
+  async waitPods(name, names, ms = 20000) {
+    return this.waitFor(() => {
+      const have = this.pods(name).map((p) => p.metadata.name);
+      return JSON.stringify(have) === JSON.stringify(names) || { notYet: have.join(',') };
+    }, ms, `pods ${names.join(',')}`);
+  }
+
   addresses(name) {
     return this.pods(name).map((p) => p.status?.podIP).filter(Boolean);
   }

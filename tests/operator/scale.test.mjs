@@ -47,7 +47,7 @@ test('scale 4 → 3 with the operator killed mid-scale: a new operator resumes i
   await sleep(1000);
   await env.startOperator();
   await env.waitReady('sc', 3);
-  assert.deepEqual(env.pods('sc').map((p) => p.metadata.name), ['sc-0', 'sc-1', 'sc-2']);
+  await env.waitPods('sc', ['sc-0', 'sc-1', 'sc-2']);
   await check(env, client, data);
 });
 
@@ -56,7 +56,7 @@ test('scale 3 → 2: the highest ordinal leaves after its data moved, nothing lo
   for (const [k, v] of more) data.set(k, v);
   await scale(2);
   await env.waitReady('sc', 2);
-  assert.deepEqual(env.pods('sc').map((p) => p.metadata.name), ['sc-0', 'sc-1']);
+  await env.waitPods('sc', ['sc-0', 'sc-1']);
   await env.waitStable('sc', 2);
   await check(env, client, data);
   // Every record still has two copies (replication factor 2 on 2 nodes).
