@@ -31,6 +31,15 @@ import { applyDefaults, prune, structuralErrors, validate } from './schema.mjs';
 const clone = (v) => (v === undefined ? undefined : structuredClone(v));
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+// JSON with sorted keys: objects compare semantically, whatever order a client wrote them in.
+export function canon(v) {
+  if (Array.isArray(v)) return `[${v.map(canon).join(',')}]`;
+  if (isObject(v)) {
+    return `{${Object.keys(v).filter((k) => v[k] !== undefined).sort()
+      .map((k) => `${JSON.stringify(k)}:${canon(v[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
 
 export class ApiError extends Error {
   constructor(code, reason, message, details = undefined) {
@@ -539,11 +548,11 @@ export class ApiServer {
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     this.admit(d, next, old, { ...o, subresource: sub });
-    const specOf = (x) => JSON.stringify({ ...x, metadata: undefined, status: undefined });
+    const specOf = (x) => canon({ ...x, metadata: undefined, status: undefined });
     if (next.metadata.generation !== undefined && specOf(next) !== specOf(old)) {
       next.metadata.generation = old.metadata.generation + 1;
     }
-    if (JSON.stringify(next) === JSON.stringify(old)) return this.toExternal(d, old);  // no-op
+    if (canon(next) === canon(old)) return this.toExternal(d, old);  // no-op
     if (o.dryRun) return this.toExternal(d, next);
     next.metadata.resourceVersion = String(++this.rv);
     if (next.metadata.deletionTimestamp && !(next.metadata.finalizers || []).length &&
@@ -1045,6 +1054,9 @@ export class ApiServer {
         resources.push({ name: `${d.plural}/status`, singularName: '', namespaced: d.namespaced, kind: d.kind,
                          verbs: ['get', 'patch', 'update'] });
       }
+      if (d.kind === 'Pod') {
+        resources.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
+      }
       if (d.scale) {
         resources.push({ name: `${d.plural}/scale`, singularName: '', namespaced: d.namespaced, group: 'autoscaling',
                          version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
@@ -1133,6 +1145,18 @@ export class ApiServer {
     const d = this.resources.get(`${group}/${version}/${plural}`);
     if (!d || rest.length > 3) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     if (ns && !d.namespaced) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    if (sub === 'log' && d.kind === 'Pod' && req.method === 'GET') {
+      // `kubectl logs`: the kubelet double serves the process's output.
+      const pod = this.api.get(d, ns, name);
+      if (!pod) throw this.nameNotFound(d, name);
+      const text = this.podLogs ? this.podLogs(ns, name, { previous: q.get('previous') === 'true' }) : null;
+      if (text === null || text === undefined) {
+        throw new ApiError(400, 'BadRequest', `container "${pod.spec.containers[0].name}" in pod "${name}" is waiting to start: ContainerCreating`);
+      }
+      const lines = q.has('tailLines') ? text.split('\n').slice(-Number(q.get('tailLines')) - 1).join('\n') : text;
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      return res.end(lines);
+    }
     if (sub && !((sub === 'status' && d.status) || (sub === 'scale' && d.scale))) {
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     }
@@ -1287,8 +1311,18 @@ export class ApiServer {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked',
                          'Cache-Control': 'no-cache, private' });
     res.flushHeaders?.();
+    // `kubectl get -w` asks for Tables: each event's object is a one-row Table, the column
+    // definitions in the first one only.
+    const asTable = wantsTable(req);
+    let columnsSent = false;
     const write = (type, object) => {
-      if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
+      if (res.writableEnded) return;
+      if (asTable && type !== 'ERROR' && type !== 'BOOKMARK') {
+        object = this.table(d, [object], q);
+        if (columnsSent) object.columnDefinitions = [];
+        columnsSent = true;
+      }
+      res.write(`${JSON.stringify({ type, object })}\n`);
     };
     const self = this;
     const w = {
@@ -1434,7 +1468,7 @@ const ADMISSION = {
       delete c.activeDeadlineSeconds;
       delete c.tolerations;
       delete c.nodeName;  // binding
-      return JSON.stringify(c);
+      return canon(c);
     };
     if (strip(obj.spec) !== strip(old.spec)) {
       throw this.invalid(d, obj.metadata.name, [{ field: 'spec', reason: 'FieldValueForbidden',
@@ -1496,7 +1530,7 @@ const ADMISSION = {
       t.spec.volumeMode ??= 'Filesystem';
     }
     if (old) {
-      const frozen = (x) => JSON.stringify({ ...x.spec, replicas: 0, template: 0, updateStrategy: 0,
+      const frozen = (x) => canon({ ...x.spec, replicas: 0, template: 0, updateStrategy: 0,
                                              persistentVolumeClaimRetentionPolicy: 0, minReadySeconds: 0, ordinals: 0 });
       if (frozen(obj) !== frozen(old)) {
         throw this.invalid(d, name, [{ field: 'spec', reason: 'FieldValueForbidden',
@@ -1518,7 +1552,7 @@ const ADMISSION = {
       obj.status = { phase: 'Pending' };
       return;
     }
-    const strip = (x) => JSON.stringify({ ...x.spec, resources: 0, volumeName: 0 });
+    const strip = (x) => canon({ ...x.spec, resources: 0, volumeName: 0 });
     if (strip(obj) !== strip(old) || (old.spec.volumeName && obj.spec.volumeName !== old.spec.volumeName)) {
       throw this.invalid(d, name, [{ field: 'spec', reason: 'FieldValueForbidden',
                                      message: 'Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims' }]);

@@ -183,3 +183,23 @@ test('finalizers, deletionTimestamp, ownerReference garbage collection', async (
   assert.equal((await call('GET', `${cm}/dep`)).status, 404);
   assert.equal((await call('GET', `${TC}/a`)).status, 404);
 });
+
+test('StatefulSet updates: semantic comparison, immutable fields refused, no-op keeps resourceVersion', async () => {
+  const sts = '/apis/apps/v1/namespaces/default/statefulsets';
+  const body = { metadata: { name: 's' }, spec: { replicas: 1, serviceName: 's', selector: { matchLabels: { app: 's' } },
+    template: { metadata: { labels: { app: 's' } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } } } };
+  const created = (await call('POST', sts, body)).body;
+  assert.equal(created.spec.podManagementPolicy, 'OrderedReady');  // server-side defaults
+  // The same object with its keys in another order (as nlohmann::json writes them): no change.
+  const reorder = (v) => (Array.isArray(v) ? v.map(reorder) : v && typeof v === 'object'
+    ? Object.fromEntries(Object.keys(v).sort().reverse().map((k) => [k, reorder(v[k])])) : v);
+  const same = await call('PUT', `${sts}/s`, reorder(created));
+  assert.equal(same.status, 200, same.text);
+  assert.equal(same.body.metadata.resourceVersion, created.metadata.resourceVersion);
+  assert.equal(same.body.metadata.generation, 1);
+  const frozen = await call('PUT', `${sts}/s`, { ...created, spec: { ...created.spec, serviceName: 'other' } });
+  assert.equal(frozen.status, 422);
+  assert.match(frozen.body.message, /updates to statefulset spec for fields other than/);
+  const scaled = await call('PATCH', `${sts}/s`, { spec: { replicas: 2 } }, { type: 'application/strategic-merge-patch+json' });
+  assert.equal(scaled.body.metadata.generation, 2);
+});

@@ -233,6 +233,15 @@ export class Kubelet {
       if (ev.desc === this.pods) this.sync(ev.obj, ev.type);
     });
     this.probeTimer = setInterval(() => this.probeAll(), probeIntervalMs);
+    server.podLogs = (ns, name, { previous }) => {
+      void previous;  // one log file holds every run of the container
+      const dir = path.join(this.workDir, 'pods', `${ns}_${name}`);
+      try {
+        return fs.readFileSync(path.join(dir, 'ternd.log'), 'utf8');
+      } catch {
+        return null;
+      }
+    };
     for (const p of this.api.list(this.pods, '')) this.sync(p, 'ADDED');
   }
 

@@ -74,7 +74,13 @@ test('kubectl apply, get (printer columns), scale, wait, delete a TernCluster', 
   assert.match(table[0], /^NAME\s+SIZE\s+READY\s+PHASE\s+MIGRATIONS\s+AGE$/);
   assert.match(table[1], /^demo\s+3\s+1\s+Creating\s+12\s+\d+s$/);
 
+  // kubectl get -w: server-side Tables in the watch too.
+  const watching = kubectl(['get', 'tc', 'demo', '-w', '--request-timeout=4s'], { ok: false });
+  await new Promise((r) => setTimeout(r, 1000));
   const scaled = await kubectl(['scale', 'terncluster', 'demo', '--replicas=4']);
+  const watched = (await watching).stdout.split('\n').filter(Boolean);
+  assert.match(watched[0], /^NAME\s+SIZE\s+READY\s+PHASE\s+MIGRATIONS\s+AGE$/);
+  assert.ok(watched.some((l) => /^demo\s+4\s+1\s+Creating\s+12\s/.test(l)), watched.join('\n'));
   assert.match(scaled.stdout, /terncluster.tern.dev\/demo scaled/);
   const after = JSON.parse((await kubectl(['get', 'tc', 'demo', '-o', 'json'])).stdout);
   assert.equal(after.spec.size, 4);

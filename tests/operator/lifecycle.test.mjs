@@ -39,6 +39,8 @@ test('a 3-node TernCluster becomes Ready and serves data', async () => {
     assert.equal(o.metadata.ownerReferences?.[0]?.uid, tc.metadata.uid, `${kind}/${name} owned by the TernCluster`);
   }
   await env.waitStable('life', 3);
+  const logs = await env.kubectl(['logs', 'life-0', '--tail=20']);
+  assert.ok(logs.stdout.trim().length > 0, 'kubectl logs shows the ternd output');
   client = await env.client('life');
   data = await load(env, client, 0, 3000);
   await check(env, client, data);
