@@ -247,7 +247,7 @@ export const NS = 'test';
 export const SET = 'op';
 
 // Writes keys [from, to) with bin v = n; returns the map key -> value written.
-export async function load(env, client, from, to, prefix = 'k') {
+export async function load(env, client, from, to, prefix = 'k', ns = NS) {
   const written = new Map();
   let next = from;
   const errors = [];
@@ -255,7 +255,7 @@ export async function load(env, client, from, to, prefix = 'k') {
     while (next < to) {
       const n = next++;
       try {
-        await client.put(new env.Aerospike.Key(NS, SET, `${prefix}${n}`), { v: n });
+        await client.put(new env.Aerospike.Key(ns, SET, `${prefix}${n}`), { v: n });
         written.set(`${prefix}${n}`, n);
       } catch (e) {
         errors.push(`${prefix}${n}: ${e.message}`);
@@ -267,7 +267,7 @@ export async function load(env, client, from, to, prefix = 'k') {
 }
 
 // Every key reads back with its value.
-export async function check(env, client, expected) {
+export async function check(env, client, expected, ns = NS) {
   const entries = [...expected.entries()];
   const bad = [];
   let next = 0;
@@ -275,7 +275,7 @@ export async function check(env, client, expected) {
     while (next < entries.length) {
       const [k, v] = entries[next++];
       try {
-        const rec = await client.get(new env.Aerospike.Key(NS, SET, k));
+        const rec = await client.get(new env.Aerospike.Key(ns, SET, k));
         if (rec.bins.v !== v) bad.push(`${k}: ${rec.bins.v} != ${v}`);
       } catch (e) {
         bad.push(`${k}: ${e.message}`);

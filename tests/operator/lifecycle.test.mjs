@@ -102,6 +102,19 @@ test('a TernUDF is registered on every node, callable, then removed', async () =
   }
 });
 
+test('a crashed ternd is restarted by the kubelet and the cluster is Ready again', async () => {
+  const pid = env.controllers.kubelet.pids()['default/life-1'];
+  process.kill(pid, 'SIGKILL');
+  await env.waitFor(() => {
+    const p = env.pods('life').find((x) => x.metadata.name === 'life-1');
+    return p.status.containerStatuses[0].restartCount === 1 && p.status.containerStatuses[0].ready;
+  }, 30000, 'life-1 restarted and ready');
+  assert.notEqual(env.controllers.kubelet.pids()['default/life-1'], pid);
+  await env.waitReady('life', 3);
+  await env.waitStable('life', 3);
+  await check(env, client, data);  // replication factor 2: the other copies had everything
+});
+
 test('deleting the TernCluster removes everything it owns', async () => {
   client.close();
   client = null;

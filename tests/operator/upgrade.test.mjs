@@ -10,13 +10,18 @@ import { check, Env, load, log } from './env.mjs';
 const env = new Env('upgrade', { podBase: '127.0.1.30', operatorAddress: '127.0.1.4' });
 let client;
 let data;
+let flash;
 
 before(async () => {
   await env.start();
-  await env.createCluster('up', { size: 3 });
+  // A flash namespace too: its volumes (PersistentVolumeClaims) keep the data across restarts.
+  await env.createCluster('up', { size: 3, namespaces: [
+    { name: 'test', storage: { type: 'memory', size: '256Mi' }, replicationFactor: 2 },
+    { name: 'bar', storage: { type: 'flash', size: '1Gi' }, replicationFactor: 2 }] });
   await env.waitReady('up', 3);
   client = await env.client('up');
   data = await load(env, client, 0, 3000);
+  flash = await load(env, client, 0, 1000, 'f', 'bar');
 });
 
 after(async () => {
@@ -57,4 +62,7 @@ test('an image change is rolled one pod at a time with the cluster stable betwee
   const sts = env.api.get(env.D('apps/v1', 'statefulsets'), 'default', 'up');
   assert.equal(sts.spec.template.spec.containers[0].image, 'tern/ternd:0.1.1');
   await check(env, client, data);
+  await check(env, client, flash, 'bar');
+  const pvcs = env.api.list(env.D('v1', 'persistentvolumeclaims'), 'default').map((p) => `${p.metadata.name}:${p.status.phase}`);
+  assert.deepEqual(pvcs.sort(), ['data-bar-up-0:Bound', 'data-bar-up-1:Bound', 'data-bar-up-2:Bound']);
 });
