@@ -506,10 +506,7 @@ export class ApiServer {
       throw new ApiError(400, 'BadRequest', 'the name of the object does not match the name on the URL');
     }
     const old = this.getStored(d, ns, name);
-    if (!old) {
-      // PUT creates when the kind allows it (CRs and most built-ins do not, except via apply).
-      throw this.nameNotFound(d, name);
-    }
+    if (!old) throw this.nameNotFound(d, name);  // no create-on-update in the double
     const rv = obj.metadata.resourceVersion;
     if (!rv && d.crd && !sub) {
       throw this.invalid(d, name, [{ field: 'metadata.resourceVersion', reason: 'FieldValueInvalid',
@@ -720,7 +717,6 @@ export class ApiServer {
     const spec = crd.spec;
     for (const v of spec.versions) {
       if (!v.served) continue;
-      const key = `${spec.group}/${v.name}/${spec.names.plural}`;
       const storageVersion = spec.versions.find((x) => x.storage).name;
       this.addResource({
         group: spec.group, version: v.name, plural: spec.names.plural, kind: spec.names.kind,
@@ -731,7 +727,6 @@ export class ApiServer {
         storage: `${spec.group}/${spec.names.plural}`, schema: v.schema?.openAPIV3Schema || null,
         columns: v.additionalPrinterColumns || null, crd: crd.metadata.name, storageVersion
       });
-      void key;
     }
     if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
     setImmediate(() => {
