@@ -1,7 +1,8 @@
 // The Helm charts: helm 3.17.2 lints them (--strict) and renders them; the rendered objects
 // are parsed and checked (kinds, probes, least-privilege RBAC, alerts and dashboard on
 // metric names ternd really exports), the TernCluster validates against the CRD schema,
-// and everything the test API server double serves is applied to it with kubectl.
+// everything the test API server double serves is applied to it with kubectl, and the real
+// tern-operator starts with the Deployment's arguments and takes its leader Lease.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -212,4 +213,49 @@ test('the rendered objects apply to the API server double with kubectl', async (
   const got = JSON.parse((await kubectl(['get', '-n', 'db', 'tc', 'demo', '-o', 'json'])).stdout);
   assert.equal(got.spec.size, 3);
   assert.equal(got.spec.namespaces[0].consistency, 'ap');  // CRD default filled in by the server
+});
+
+test('tern-operator starts with the arguments the chart gives it and takes the leader Lease', async () => {
+  const operator = process.env.TERN_OPERATOR;
+  assert.ok(operator && fs.existsSync(operator), `no tern-operator binary at ${operator}`);
+  const dep = (await render(OPERATOR)).find((d) => d.kind === 'Deployment');
+  // The chart's own arguments, with the listen addresses moved to a test loopback address.
+  const args = dep.spec.template.spec.containers[0].args.map((a) => a
+    .replace('--metrics-bind-address=:8080', '--metrics-bind-address=127.0.1.5:18080')
+    .replace('--health-probe-bind-address=:8081', '--health-probe-bind-address=127.0.1.5:18081'));
+  assert.ok(args.some((a) => a.startsWith('--leader-election-namespace=db')));
+  const nsDesc = server.desc('v1', 'namespaces');
+  if (!server.api.get(nsDesc, '', 'db')) server.api.create(nsDesc, '', { metadata: { name: 'db' } });
+  const { spawn } = await import('node:child_process');
+  const logFd = fs.openSync(path.join(workDir, 'operator.log'), 'w');
+  const child = spawn(operator, ['--kubeconfig', path.join(workDir, 'kubeconfig-http'), ...args],
+                      { stdio: ['ignore', logFd, logFd] });
+  fs.closeSync(logFd);
+  let exited = null;
+  child.on('exit', (code, signal) => { exited = { code, signal }; });
+  try {
+    let ready = false;
+    for (let i = 0; i < 100 && !ready && !exited; i++) {
+      try {
+        ready = (await fetch('http://127.0.1.5:18081/readyz', { signal: AbortSignal.timeout(500) })).status === 200;
+      } catch {}
+      if (!ready) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(ready, `tern-operator not ready (exit ${JSON.stringify(exited)}); see ${workDir}/operator.log`);
+    const healthz = await fetch('http://127.0.1.5:18081/healthz');
+    assert.equal(healthz.status, 200);
+    const metrics = await (await fetch('http://127.0.1.5:18080/metrics')).text();
+    assert.match(metrics, /workqueue_depth/);
+    const leases = server.desc('coordination.k8s.io/v1', 'leases');
+    let lease = null;
+    for (let i = 0; i < 50 && !lease?.spec?.holderIdentity; i++) {
+      lease = server.api.get(leases, 'db', 'demo-tern-operator-leader');
+      if (!lease?.spec?.holderIdentity) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(lease?.spec?.holderIdentity, 'the operator holds the leader Lease');
+  } finally {
+    if (!exited) child.kill('SIGTERM');
+    for (let i = 0; i < 50 && !exited; i++) await new Promise((r) => setTimeout(r, 100));
+    if (!exited) child.kill('SIGKILL');
+  }
 });
