@@ -56,6 +56,9 @@ bool HoldsNoMasters(const std::string& answer) {
   return true;
 }
 
+// Unstable() answers starting with this mean "stable, but not for long enough yet".
+const std::string kSettling = "settling: ";
+
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
@@ -78,9 +81,9 @@ void ClusterReconciler::Ensure(const kube::Resource& res, const json& desired) {
     return;
   }
   if (Contains(*cur, desired)) return;
-  json updated = *cur;
-  updated.merge_patch(desired);
-  d_.client->Update(res, ns, name, updated);
+  // A merge patch of what we own: fields the server or others filled in (clusterIP, defaults)
+  // stay as they are, and there is no resourceVersion race with status writers.
+  d_.client->MergePatch(res, ns, name, desired);
   spdlog::info("updated {} {}/{}", res.kind, ns, name);
 }
 
@@ -126,9 +129,15 @@ json ClusterReconciler::EnsureStatefulSet(const json& tc, json desired, const js
     }
   }
   if (Contains(cur, desired)) return cur;
-  json updated = cur;
-  updated.merge_patch(desired);
-  return d_.client->Update(r::kStatefulSets, ns, name, updated);
+  // Only the mutable part of a StatefulSet's spec goes in the patch.
+  json patch = {{"metadata", desired["metadata"]},
+                {"spec",
+                 {{"replicas", desired["spec"]["replicas"]},
+                  {"template", desired["spec"]["template"]},
+                  {"updateStrategy", desired["spec"]["updateStrategy"]}}}};
+  spdlog::info("updating StatefulSet {}/{} (replicas {})", ns, name,
+               desired["spec"]["replicas"].dump());
+  return d_.client->MergePatch(r::kStatefulSets, ns, name, patch);
 }
 
 std::vector<PodView> ClusterReconciler::ObservePods(const std::string& ns,
@@ -188,7 +197,7 @@ std::string ClusterReconciler::Unstable(const std::string& cluster_key,
     seen_key = key;
     since = now;
   }
-  if (now - since < d_.settle) return "cluster key " + key + " is new; letting it settle";
+  if (now - since < d_.settle) return kSettling + ("cluster key " + key + " is new");
   return "";
 }
 
@@ -221,8 +230,10 @@ int ClusterReconciler::ScaleDown(const json& tc, const json& spec, std::vector<P
     std::string why = Unstable(key, pods, current);
     if (!why.empty()) {
       step.message = what + " waits for a stable cluster: " + why;
-      d_.events->Record(tc, "Warning", "RefusedScaleDown",
-                        "not starting " + what + " yet: cluster not stable: " + why);
+      if (why.rfind(kSettling, 0) != 0) {
+        d_.events->Record(tc, "Warning", "RefusedScaleDown",
+                          "not starting " + what + " yet: cluster not stable: " + why);
+      }
       return current;
     }
     std::vector<std::string> names;
@@ -323,10 +334,11 @@ bool ClusterReconciler::RollOne(const json& tc, const Desired& desired, std::vec
   return true;
 }
 
-bool ClusterReconciler::ApplyLivePolicy(const json& spec, const Desired& desired,
+bool ClusterReconciler::ApplyLivePolicy(const json& tc, const json& spec, const Desired& desired,
                                         std::vector<PodView>& pods,
                                         std::map<std::string, bool>& in_sync, std::string& error) {
   bool ok = true;
+  std::vector<std::string> applied;
   const auto policies = LivePolicies(spec);
   for (auto& p : pods) {
     if (!p.ready || p.deleting) continue;
@@ -359,7 +371,7 @@ bool ClusterReconciler::ApplyLivePolicy(const json& spec, const Desired& desired
       NodeAnswer res =
           d_.admin->Call(p.host(), "PATCH", "/v1/namespaces/" + pol.name + "/policy", patch.dump());
       if (res.ok()) {
-        spdlog::info("{}: namespace {} policy {} applied live", p.name, pol.name, patch.dump());
+        applied.push_back(p.name + " " + pol.name + " " + patch.dump());
         continue;
       }
       synced = false;
@@ -370,6 +382,10 @@ bool ClusterReconciler::ApplyLivePolicy(const json& spec, const Desired& desired
       }
     }
     in_sync[p.name] = synced;
+  }
+  if (!applied.empty()) {
+    d_.events->Record(tc, "Normal", "PolicyApplied",
+                      "namespace policy changed live, no restart: " + Join(applied));
   }
   return ok;
 }
@@ -427,12 +443,12 @@ void ClusterReconciler::WriteStatus(const json& tc, const json& spec, const Desi
     phase = "Running";
   } else if (prev.empty() || prev == "Pending" || prev == "Creating") {
     phase = "Creating";
-  } else if (static_cast<int>(pods.size()) != want || (ready == want && cluster_size != want)) {
-    phase = "Scaling";
-  } else if (ready < want) {
+  } else if (prev == "Scaling" || prev == "Upgrading") {
+    phase = prev;  // the operation is done on our side; the cluster is still catching up
+  } else if (ready < want || cluster_size != want) {
     phase = "Degraded";
   } else {
-    phase = (prev == "Scaling" || prev == "Upgrading") ? prev : "Running";  // migrating
+    phase = "Running";  // migrating after something outside our control (Progressing says so)
   }
   status["phase"] = phase;
   std::string message = step.refused.empty() ? step.message : step.refused;
@@ -535,7 +551,7 @@ Result ClusterReconciler::Reconcile(const std::string& key) {
   const bool steady = sts && replicas == size && step.phase.empty() && step.refused.empty();
   if (!steady || !RollOne(tc, desired, pods, size, step)) {
     std::string error;
-    if (!ApplyLivePolicy(spec, desired, pods, in_sync, error)) {
+    if (!ApplyLivePolicy(tc, spec, desired, pods, in_sync, error)) {
       if (Annotation(tc, kRestartTokenAnnotation) != desired.config_hash) {
         d_.events->Record(tc, "Warning", "LivePolicyFailed",
                           error + "; restarting the pods one at a time to apply it");

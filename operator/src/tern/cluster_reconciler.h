@@ -70,8 +70,9 @@ class ClusterReconciler {
                Step& step);
   // Applies the live policy to every pod already on the current restart hash; false when a
   // node refused it (then the caller falls back to a restart).
-  bool ApplyLivePolicy(const json& spec, const Desired& desired, std::vector<PodView>& pods,
-                       std::map<std::string, bool>& in_sync, std::string& error);
+  bool ApplyLivePolicy(const json& tc, const json& spec, const Desired& desired,
+                       std::vector<PodView>& pods, std::map<std::string, bool>& in_sync,
+                       std::string& error);
   void WriteStatus(const json& tc, const json& spec, const Desired* desired,
                    const std::vector<PodView>& pods, const Step& step,
                    const std::map<std::string, bool>& in_sync);

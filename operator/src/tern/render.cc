@@ -184,7 +184,9 @@ std::string RenderConfigYaml(const std::string& name, const std::string& ns, con
       }
       sets.push_back(set);
     }
-    if (!sets.empty()) out["sets"] = sets;
+    // Sets only carry live policy (ternd creates a set when it is first named), so a set
+    // list change is not a reason to restart.
+    if (!sets.empty() && live_fields) out["sets"] = sets;
     namespaces.push_back(out);
   }
   json config = {

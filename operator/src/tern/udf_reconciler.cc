@@ -54,7 +54,7 @@ Result UdfReconciler::Reconcile(const std::string& key) {
   if (udf.is_null()) return {};
   udf["kind"] = "TernUDF";
   udf["apiVersion"] = "tern.dev/v1alpha1";
-  const json& meta = udf["metadata"];
+  const json meta = udf["metadata"];  // a copy: udf is replaced below
   const json spec = udf.value("spec", json::object());
   const std::string cluster = spec.value("cluster", "");
   const std::string module = spec.value("module", "");

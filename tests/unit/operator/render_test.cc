@@ -138,6 +138,8 @@ TEST(Render, LivePolicyChangesKeepTheRestartHash) {
   EXPECT_NE(a.config_hash, b.config_hash);
   EXPECT_EQ(a.restart_hash, b.restart_hash);
   EXPECT_EQ(Render(Cluster(Spec())).restart_hash, a.restart_hash);  // deterministic
+  spec["namespaces"][0]["sets"].push_back({{"name", "new"}, {"stopWritesCount", 1}});
+  EXPECT_EQ(Render(Cluster(spec)).restart_hash, a.restart_hash);  // sets are made live
 
   spec = Spec();
   spec["image"] = "tern/ternd:0.2.0";
