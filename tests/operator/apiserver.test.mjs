@@ -203,3 +203,26 @@ test('StatefulSet updates: semantic comparison, immutable fields refused, no-op 
   const scaled = await call('PATCH', `${sts}/s`, { spec: { replicas: 2 } }, { type: 'application/strategic-merge-patch+json' });
   assert.equal(scaled.body.metadata.generation, 2);
 });
+
+test('Events through core/v1 and events.k8s.io/v1 are the same objects; Leases', async () => {
+  const ev = '/apis/events.k8s.io/v1/namespaces/default/events';
+  const bad = await call('POST', ev, { metadata: { name: 'e0' }, reason: 'X', note: 'n' });
+  assert.equal(bad.status, 422);
+  assert.match(bad.body.message, /eventTime: Required value/);
+  const ok = await call('POST', ev, { metadata: { name: 'e1' }, eventTime: '2026-01-01T00:00:00.000000Z', reason: 'Scaled',
+                                      note: 'to 4', type: 'Normal', action: 'Scale', reportingController: 'tern.dev/operator',
+                                      reportingInstance: 'op-1', regarding: { kind: 'TernCluster', name: 'x', namespace: 'default' } });
+  assert.equal(ok.status, 201, ok.text);
+  const core = (await call('GET', '/api/v1/namespaces/default/events/e1')).body;
+  assert.deepEqual([core.kind, core.apiVersion, core.message, core.involvedObject.name, core.reportingComponent],
+                   ['Event', 'v1', 'to 4', 'x', 'tern.dev/operator']);
+  const listed = (await call('GET', '/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dx')).body.items;
+  assert.deepEqual(listed.map((e) => e.metadata.name), ['e1']);
+  const leases = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
+  const l = await call('POST', leases, { metadata: { name: 'leader' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15 } });
+  assert.equal(l.status, 201);
+  const taken = await call('PUT', `${leases}/leader`, { ...l.body, spec: { ...l.body.spec, holderIdentity: 'b' } });
+  assert.equal(taken.status, 200);
+  const lost = await call('PUT', `${leases}/leader`, { ...l.body, spec: { ...l.body.spec, holderIdentity: 'c' } });
+  assert.equal(lost.status, 409, 'a stale Lease write loses');
+});

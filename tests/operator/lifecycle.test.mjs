@@ -49,6 +49,10 @@ test('a 3-node TernCluster becomes Ready and serves data', async () => {
 test('a live default-TTL change reaches every node without a restart', async () => {
   const before = env.pods('life').map((p) => [p.metadata.uid, p.status.containerStatuses[0].restartCount]);
   const pidsBefore = env.controllers.kubelet.pids();
+  // The API server drops its history and ends every watch with 410 Expired, and answers the
+  // next two status writes with 429: the operator must relist, back off and carry on.
+  env.server.compact({ expireWatches: true });
+  env.server.injectFault({ method: 'PATCH|PUT', path: 'ternclusters/life/status', code: 429, count: 2 });
   const tc = env.tc('life');
   const namespaces = tc.spec.namespaces.map((n) => (n.name === NS ? { ...n, defaultTTL: 3600 } : n));
   await env.kubectl(['patch', 'tc', 'life', '--type=merge', '-p', JSON.stringify({ spec: { namespaces } })]);
