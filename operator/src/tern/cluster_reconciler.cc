@@ -410,6 +410,8 @@ void ClusterReconciler::WriteStatus(const json& tc, const json& spec, const Desi
   json pod_list = json::array();
   int ready = 0;
   int64_t cluster_size = 0, migrations = 0;
+  bool agreed = true;
+  std::string cluster_key;
   for (const auto& p : pods) {
     std::string hash = Annotation(p.pod, kConfigHashAnnotation);
     if (desired) {
@@ -426,12 +428,23 @@ void ClusterReconciler::WriteStatus(const json& tc, const json& spec, const Desi
     ++ready;
     cluster_size = std::max(cluster_size, StatInt(p, "cluster_size"));
     migrations += StatInt(p, "migrate_partitions_remaining");
+    // What cluster-stable checks, from the statistics we already have: every node in the
+    // same cluster (key), whole (integrity), of the size we want.
+    auto key = p.stats.find("cluster_key");
+    const std::string k = key == p.stats.end() ? "" : key->second;
+    if (k.empty() || k == "0" || (!cluster_key.empty() && k != cluster_key) ||
+        StatInt(p, "cluster_size") != want || p.stats.count("cluster_integrity") == 0 ||
+        p.stats.at("cluster_integrity") != "true") {
+      agreed = false;
+    }
+    cluster_key = k;
   }
   status["pods"] = pod_list;
   status["readyPods"] = ready;
   status["size"] = cluster_size;
   status["migrationsRemaining"] = migrations;
 
+  const bool converged = ready == want && agreed && cluster_size == want && migrations == 0;
   std::string phase;
   if (step.phase == "Failed") {
     phase = "Failed";
@@ -439,7 +452,7 @@ void ClusterReconciler::WriteStatus(const json& tc, const json& spec, const Desi
     phase = "Degraded";
   } else if (!step.phase.empty()) {
     phase = step.phase;
-  } else if (ready == want && cluster_size == want && migrations == 0) {
+  } else if (converged) {
     phase = "Running";
   } else if (prev.empty() || prev == "Pending" || prev == "Creating") {
     phase = "Creating";
@@ -459,8 +472,8 @@ void ClusterReconciler::WriteStatus(const json& tc, const json& spec, const Desi
   }
   status["message"] = message;
 
-  const bool progressing =
-      phase == "Creating" || phase == "Scaling" || phase == "Upgrading" || migrations > 0;
+  const bool progressing = phase == "Creating" || phase == "Scaling" || phase == "Upgrading" ||
+                           (phase == "Running" && !converged);
   const bool degraded = phase == "Degraded" || phase == "Failed";
   std::string degraded_reason = !step.refused.empty() ? "ScaleDownRefused"
                                 : phase == "Failed"   ? "InvalidSpec"
@@ -479,11 +492,14 @@ void ClusterReconciler::WriteStatus(const json& tc, const json& spec, const Desi
     }
     return c;
   };
-  status["conditions"] = json::array(
-      {condition("Ready", phase == "Running", phase == "Running" ? "ClusterReady" : phase),
-       condition("Progressing", progressing,
-                 progressing ? (phase == "Running" ? "Migrating" : phase) : "Stable"),
-       condition("Degraded", degraded, degraded ? degraded_reason : "AsExpected")});
+  status["conditions"] =
+      json::array({condition("Ready", phase == "Running" && converged,
+                             phase != "Running" ? phase
+                             : converged        ? "ClusterReady"
+                                                : "Converging"),
+                   condition("Progressing", progressing,
+                             progressing ? (phase == "Running" ? "Converging" : phase) : "Stable"),
+                   condition("Degraded", degraded, degraded ? degraded_reason : "AsExpected")});
   if (status == old) return;
   d_.client->MergePatch(r::kTernClusters, tc["metadata"].value("namespace", ""),
                         tc["metadata"]["name"].get<std::string>(), {{"status", status}}, "status");

@@ -227,6 +227,12 @@ TEST_F(ReconcileTest, CreatesWhatTheClusterOwnsThenReportsItRunning) {
   EXPECT_TRUE(HasEvent("Creating"));
 
   RunStatefulSet();
+  // All pods ready, but one node is not in the same cluster yet: not Ready.
+  nodes.nodes["10.0.0.1:8080"].key = "OTHER";
+  Reconcile();
+  EXPECT_EQ(Tc()["status"]["phase"], "Creating");
+  EXPECT_EQ(Condition("Ready")["status"], "False");
+  nodes.nodes["10.0.0.1:8080"].key = "ABC";
   Result r = Reconcile();
   const json& st = Tc()["status"];
   EXPECT_EQ(st["phase"], "Running");
