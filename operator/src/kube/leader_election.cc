@@ -86,7 +86,7 @@ bool LeaderElector::TryAcquireOrRenew() {
 }
 
 void LeaderElector::Release() {
-  if (!leader_.exchange(false)) return;
+  leader_ = false;
   try {
     auto lease = client_.GetIfExists(resources::kLeases, opt_.ns, opt_.name);
     if (lease && (*lease)["spec"].value("holderIdentity", "") == opt_.identity) {
