@@ -285,10 +285,13 @@ int ClusterReconciler::ScaleDown(const json& tc, const json& spec, std::vector<P
   return size;
 }
 
-void ClusterReconciler::UndoStrayQuiesce(const json& tc, std::vector<PodView>& pods, int replicas) {
+void ClusterReconciler::UndoStrayQuiesce(const json& tc, const Desired& desired,
+                                         std::vector<PodView>& pods, int replicas) {
   std::vector<std::string> names;
   for (auto& p : pods) {
-    if (p.ordinal < replicas && p.ready && p.stats["quiesced"] == "true") {
+    // A pod still on an old template is quiesced on purpose: it is about to be restarted.
+    if (p.ordinal < replicas && p.ready && p.stats["quiesced"] == "true" &&
+        Annotation(p.pod, kRestartHashAnnotation) == desired.restart_hash) {
       d_.admin->Info(p.host(), "quiesce-undo:");
       p.stats["quiesced"] = "false";
       names.push_back(p.name);
@@ -320,12 +323,54 @@ bool ClusterReconciler::RollOne(const json& tc, const Desired& desired, std::vec
     return true;
   }
   PodView* victim = outdated.back();  // highest ordinal first, as StatefulSets roll
+  // Hand the victim's partitions over before it goes (quiesce), so clients do not see its
+  // partitions vanish and a memory namespace with one copy keeps its records. A cluster of one
+  // has nowhere to hand them to.
+  if (size > 1) {
+    if (victim->stats["quiesced"] != "true") {
+      auto ans = d_.admin->Info(victim->host(), "quiesce:");
+      if (!ans || *ans != "ok") {
+        throw NodeError("quiesce on " + victim->name + " failed: " + ans.value_or("no answer"));
+      }
+      for (auto& p : pods) {
+        if (p.ready) d_.admin->Info(p.host(), "recluster:");
+      }
+      {
+        std::lock_guard lock(mu_);
+        quiesced_at_[key + "/" + victim->name] = std::chrono::steady_clock::now();
+      }
+      step.message = "quiesced " + victim->name + " before restarting it";
+      return true;
+    }
+    int64_t migrations = 0;
+    for (const auto& p : pods) migrations += StatInt(p, "migrate_partitions_remaining");
+    auto masters = d_.admin->Info(victim->host(), "replicas-master");
+    if (migrations > 0 || !masters || !HoldsNoMasters(*masters)) {
+      std::lock_guard lock(mu_);
+      auto [it, fresh] =
+          quiesced_at_.emplace(key + "/" + victim->name, std::chrono::steady_clock::now());
+      // A node that never lets go (e.g. the principal missed the recluster) would stall the
+      // roll for good: after a while, with no migrations left, restart it anyway.
+      const bool waited = std::chrono::steady_clock::now() - it->second > std::chrono::minutes(2);
+      if (migrations > 0 || !waited) {
+        step.message = "waiting for " + victim->name + " to hand its partitions over (" +
+                       std::to_string(migrations) + " migrations remaining)";
+        if (migrations == 0) {
+          for (auto& p : pods) {
+            if (p.ready) d_.admin->Info(p.host(), "recluster:");
+          }
+        }
+        return true;
+      }
+    }
+  }
   d_.client->Delete(r::kPods, tc["metadata"].value("namespace", ""), victim->name);
   victim->deleting = true;
   victim->ready = false;
   {
     std::lock_guard lock(mu_);
     stable_since_.erase(key);  // the next pod waits for a fresh stable period
+    quiesced_at_.erase(key + "/" + victim->name);
   }
   d_.events->Record(tc, "Normal", "RollingPod",
                     "restarting " + victim->name + " for the new pod template (" +
@@ -557,7 +602,7 @@ Result ClusterReconciler::Reconcile(const std::string& key) {
             "scaling up from " + std::to_string(current) + " to " + std::to_string(size) + " pods";
         d_.events->Record(tc, "Normal", "ScalingUp", step.message);
       }
-      UndoStrayQuiesce(tc, pods, size);
+      UndoStrayQuiesce(tc, desired, pods, size);
     }
   }
   desired.statefulset["spec"]["replicas"] = replicas;

@@ -65,7 +65,8 @@ class ClusterReconciler {
   std::string Unstable(const std::string& cluster_key, const std::vector<PodView>& pods, int size);
   int ScaleDown(const json& tc, const json& spec, std::vector<PodView>& pods, int current,
                 Step& step);
-  void UndoStrayQuiesce(const json& tc, std::vector<PodView>& pods, int replicas);
+  void UndoStrayQuiesce(const json& tc, const Desired& desired, std::vector<PodView>& pods,
+                        int replicas);
   bool RollOne(const json& tc, const Desired& desired, std::vector<PodView>& pods, int size,
                Step& step);
   // Applies the live policy to every pod already on the current restart hash; false when a
@@ -82,6 +83,8 @@ class ClusterReconciler {
   std::mutex mu_;
   std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>>
       stable_since_;  // cluster -> (cluster_key, first seen)
+  std::map<std::string, std::chrono::steady_clock::time_point>
+      quiesced_at_;  // "ns/cluster/pod" quiesced for a restart -> when
 };
 
 // Failure of a node call the reconcile cannot do without.

@@ -349,34 +349,48 @@ TEST_F(ReconcileTest, ImageChangeRollsOnePodAtATimeBehindTheStabilityCheck) {
   RunStatefulSet();
   Reconcile();
   SetSpec({{"image", "tern/ternd:0.2.0"}});
+  const std::string deletes = "DELETE " + kPods;
   Reconcile();
   EXPECT_EQ(api->objects[kSts]["spec"]["template"]["spec"]["containers"][0]["image"],
             "tern/ternd:0.2.0");
-  EXPECT_EQ(api->Count("DELETE " + kPods), 1u);
-  EXPECT_FALSE(api->Find(kPods + "/db-2"));  // highest ordinal first
-  EXPECT_TRUE(HasEvent("RollingPod"));
+  // First the highest ordinal hands its partitions over...
+  EXPECT_EQ(nodes.Count("10.0.0.2:8080 GET /v1/info/quiesce:"), 1u);
+  EXPECT_EQ(api->Count(deletes), 0u);
   EXPECT_EQ(Tc()["status"]["phase"], "Upgrading");
-  // The pod has not come back: nothing else goes.
+  Reconcile();
+  EXPECT_EQ(api->Count(deletes), 0u);                  // it still masters partitions
+  EXPECT_TRUE(nodes.nodes["10.0.0.2:8080"].quiesced);  // not undone: it is on its way out
+  // ...and goes once it holds none.
+  nodes.nodes["10.0.0.2:8080"].masters = false;
+  Reconcile();
+  EXPECT_EQ(api->Count(deletes), 1u);
+  EXPECT_FALSE(api->Find(kPods + "/db-2"));
+  EXPECT_TRUE(HasEvent("RollingPod"));
+  // The pod has not come back: nothing else happens.
   nodes.nodes.erase("10.0.0.2:8080");
   Reconcile();
-  EXPECT_EQ(api->Count("DELETE " + kPods), 1u);
+  EXPECT_EQ(api->Count(deletes), 1u);
+  EXPECT_EQ(nodes.Count("10.0.0.1:8080 GET /v1/info/quiesce:"), 0u);
   // Back, but the cluster is migrating: still waiting.
   RunStatefulSet();
   for (auto& [h, n] : nodes.nodes) n.migrations = 3;
   Reconcile();
-  EXPECT_EQ(api->Count("DELETE " + kPods), 1u);
+  EXPECT_EQ(nodes.Count("10.0.0.1:8080 GET /v1/info/quiesce:"), 0u);
   for (auto& [h, n] : nodes.nodes) n.migrations = 0;
   Reconcile();
-  EXPECT_EQ(api->Count("DELETE " + kPods), 2u);
+  EXPECT_EQ(nodes.Count("10.0.0.1:8080 GET /v1/info/quiesce:"), 1u);
+  nodes.nodes["10.0.0.1:8080"].masters = false;
+  Reconcile();
+  EXPECT_EQ(api->Count(deletes), 2u);
   EXPECT_FALSE(api->Find(kPods + "/db-1"));
   RunStatefulSet();
   Reconcile();
+  nodes.nodes["10.0.0.0:8080"].masters = false;
+  Reconcile();
+  EXPECT_EQ(api->Count(deletes), 3u);
   RunStatefulSet();
   Reconcile();
-  EXPECT_EQ(api->Count("DELETE " + kPods), 3u);
-  RunStatefulSet();
-  Reconcile();
-  EXPECT_EQ(api->Count("DELETE " + kPods), 3u);
+  EXPECT_EQ(api->Count(deletes), 3u);
   EXPECT_EQ(Tc()["status"]["phase"], "Running");
 }
 
@@ -419,7 +433,7 @@ TEST_F(ReconcileTest, ARefusedLivePolicyFallsBackToARollingRestart) {
   EXPECT_TRUE(HasEvent("LivePolicyFailed"));
   EXPECT_FALSE(Tc()["metadata"]["annotations"].value(kRestartTokenAnnotation, "").empty());
   Reconcile();  // the token changes the restart hash: the roll starts
-  EXPECT_EQ(api->Count("DELETE " + kPods), 1u);
+  EXPECT_EQ(nodes.Count("10.0.0.2:8080 GET /v1/info/quiesce:"), 1u);
 }
 
 const std::string kUdf = "/apis/tern.dev/v1alpha1/namespaces/default/ternudfs/greet";
