@@ -31,10 +31,7 @@ int64_t StatInt(const PodView& p, const std::string& k) {
   }
 }
 
-std::string Annotation(const json& obj, const std::string& key) {
-  const json& a = obj["metadata"].value("annotations", json::object());
-  return a.value(key, "");
-}
+std::string Annotation(const json& obj, const std::string& key) { return AnnotationOf(obj, key); }
 
 // replicas-master answers "ns:<base64 bitmap>;..."; true when no bit is set.
 bool HoldsNoMasters(const std::string& answer) {

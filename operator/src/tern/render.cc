@@ -308,9 +308,7 @@ Desired Render(const json& tc) {
     if (spec.contains(k)) pod_spec[k] = spec[k];
   }
   json template_meta = {{"labels", Labels(name)}, {"annotations", json::object()}};
-  if (auto token =
-          tc["metadata"].value("annotations", json::object()).value(kRestartTokenAnnotation, "");
-      !token.empty()) {
+  if (auto token = AnnotationOf(tc, kRestartTokenAnnotation); !token.empty()) {
     template_meta["annotations"][kRestartTokenAnnotation] = token;
   }
   // The restart hash covers everything a running pod cannot pick up without a restart: the
@@ -370,6 +368,16 @@ bool Contains(const json& have, const json& want) {
   }
   if (want.is_number() && have.is_number()) return want.dump() == have.dump();
   return have == want;
+}
+
+std::string AnnotationOf(const json& obj, const std::string& key) {
+  if (!obj.is_object()) return "";
+  auto m = obj.find("metadata");
+  if (m == obj.end() || !m->is_object()) return "";
+  auto a = m->find("annotations");
+  if (a == m->end() || !a->is_object()) return "";
+  auto v = a->find(key);
+  return v != a->end() && v->is_string() ? v->get<std::string>() : "";
 }
 
 int PodOrdinal(const std::string& sts, const std::string& pod) {

@@ -68,6 +68,9 @@ std::map<std::string, std::string> ParseInfo(std::string_view text);
 // arrays element by element with equal length): fields the server adds do not count.
 bool Contains(const json& have, const json& want);
 
+// metadata.annotations[key] as a string; "" when absent (or when any level is null).
+std::string AnnotationOf(const json& obj, const std::string& key);
+
 // The ordinal of a StatefulSet pod name "<sts>-<n>", or -1.
 int PodOrdinal(const std::string& sts, const std::string& pod);
 

@@ -65,10 +65,9 @@ Result UdfReconciler::Reconcile(const std::string& key) {
   if (meta.contains("deletionTimestamp")) {
     if (!has_finalizer) return {};
     auto hosts = ReadyHosts(ns, cluster);
-    std::string registered =
-        meta.value("annotations", json::object()).value(kUdfModuleAnnotation, module);
+    const std::string registered = AnnotationOf(udf, kUdfModuleAnnotation);
     bool ok = Remove(hosts, module);
-    if (registered != module) ok = Remove(hosts, registered) && ok;
+    if (!registered.empty() && registered != module) ok = Remove(hosts, registered) && ok;
     if (!ok) {
       SetStatus(udf, "Failed", udf.value("status", json::object()).value("hash", ""),
                 "could not remove " + module + " from every pod; retrying");
@@ -123,8 +122,7 @@ Result UdfReconciler::Reconcile(const std::string& key) {
     return {false, d_.poll};
   }
   // A renamed module: the old file goes first, so the cluster does not keep both.
-  const std::string registered =
-      meta.value("annotations", json::object()).value(kUdfModuleAnnotation, "");
+  const std::string registered = AnnotationOf(udf, kUdfModuleAnnotation);
   if (!registered.empty() && registered != module) Remove(hosts, registered);
 
   int changed = 0;

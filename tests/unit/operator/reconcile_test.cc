@@ -467,9 +467,18 @@ TEST_F(UdfTest, RegistersOnEveryReadyPodAndRemovesOnDelete) {
   ReconcileUdf();
   EXPECT_EQ(nodes.Count("PUT /v1/udf"), 3u);  // already there: not again
 
-  u["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+  // Renamed: the new file is registered and the old one removed.
+  u["spec"]["module"] = "greet2.lua";
   ReconcileUdf();
-  for (auto& [h, n] : nodes.nodes) EXPECT_FALSE(n.udfs.count("greet.lua")) << h;
+  for (auto& [h, n] : nodes.nodes) {
+    EXPECT_EQ(n.udfs.count("greet.lua"), 0u) << h;
+    EXPECT_EQ(n.udfs["greet2.lua"], src) << h;
+  }
+  EXPECT_EQ(AnnotationOf(api->objects[kUdf], kUdfModuleAnnotation), "greet2.lua");
+
+  api->objects[kUdf]["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+  ReconcileUdf();
+  for (auto& [h, n] : nodes.nodes) EXPECT_TRUE(n.udfs.empty()) << h;
   EXPECT_EQ(api->objects[kUdf]["metadata"]["finalizers"], json::array());
 }
 

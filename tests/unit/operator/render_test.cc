@@ -186,6 +186,15 @@ TEST(Render, DefaultsAndValidation) {
       RenderError);
 }
 
+TEST(Render, NullAnnotationsAreNoAnnotations) {
+  json tc = Cluster(Spec());
+  tc["metadata"]["annotations"] = nullptr;
+  EXPECT_NO_THROW(Render(tc));
+  EXPECT_EQ(AnnotationOf(tc, kRestartTokenAnnotation), "");
+  tc["metadata"]["annotations"] = {{kRestartTokenAnnotation, "t"}};
+  EXPECT_EQ(AnnotationOf(tc, kRestartTokenAnnotation), "t");
+}
+
 TEST(Render, Quantities) {
   EXPECT_EQ(ParseQuantity("4Gi"), 4ull << 30);
   EXPECT_EQ(ParseQuantity("512Mi"), 512ull << 20);
