@@ -182,6 +182,7 @@ void Informer::Run() {
       spdlog::info("{}: {}; relisting", resource_.plural, e.what());
       continue;
     } catch (const std::exception& e) {
+      if (stop_) break;  // the transport was cancelled for shutdown
       spdlog::warn("{}: list/watch failed: {}", resource_.plural, e.what());
     }
     std::unique_lock lock(wait_mu_);
