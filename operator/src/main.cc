@@ -228,6 +228,7 @@ int main(int argc, char** argv) {
   cluster_ctl.Stop();
   udf_ctl.Stop();
   if (election.joinable()) election.join();  // releases the lease
+  for (auto* inf : informers) inf->RequestStop();
   transport->Cancel();
   for (auto* inf : informers) inf->Stop();
   probes.Stop();

@@ -31,8 +31,9 @@ class Informer {
   ~Informer();
 
   void AddHandlers(EventHandlers h);
-  void Start();  // runs list/watch on a thread until Stop
-  void Stop();
+  void Start();        // runs list/watch on a thread until Stop
+  void RequestStop();  // the loop ends at its next turn (cancel the transport to hurry it)
+  void Stop();         // RequestStop and wait
   bool HasSynced() const { return synced_.load(); }
 
   std::optional<json> Get(const std::string& ns, const std::string& name) const;
