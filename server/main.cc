@@ -1,5 +1,7 @@
 // ternd: one Tern node. Loads tern.yaml (or the embedded default), opens the namespaces
 // (cold start for flash), starts the front doors and runs until SIGTERM or SIGINT.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -45,7 +47,10 @@ int main(int argc, char** argv) {
   CLI::App app{"ternd: a Tern database node"};
   std::string config_path;
   bool print_default = false;
+  std::string advertise;
   app.add_option("-c,--config", config_path, "tern.yaml to run on (default: the embedded one)");
+  app.add_option("--advertise-address", advertise,
+                 "the address peers and clients are told (overrides node.advertise_address)");
   app.add_flag("--print-default-config", print_default, "print the embedded tern.yaml and exit");
   app.set_version_flag("--version", std::string("ternd ") + base::kTernVersion);
   CLI11_PARSE(app, argc, argv);
@@ -61,10 +66,19 @@ int main(int argc, char** argv) {
   if (absl::Status s = base::SetLogLevel(config->logging.level); !s.ok()) return Fail(s);
   auto log = base::Logger("ternd");
 
-  auto node_id = base::ResolveNodeId(config->node.id, config->node.address, config->ports.service);
+  if (!advertise.empty()) config->node.advertise_address = advertise;
+  auto advertised = base::AdvertiseAddress(config->node.address, config->node.advertise_address);
+  if (!advertised.ok()) return Fail(advertised.status());
+  // Without a configured id it is hashed from the advertised address — or, listening on every
+  // interface, from the host name, which a Kubernetes pod keeps across restarts (its IP not).
+  char hostname[256] = {};
+  ::gethostname(hostname, sizeof hostname - 1);
+  const bool wildcard = base::IsWildcardAddress(config->node.address);
+  auto node_id = base::ResolveNodeId(config->node.id, wildcard ? hostname : *advertised,
+                                     config->ports.service);
   if (!node_id.ok()) return Fail(node_id.status());
-  api::NodeIdentity node{*node_id, base::NodeName(*node_id), config->node.cluster_name,
-                         config->node.address, config->ports.service};
+  api::NodeIdentity node{*node_id, base::NodeName(*node_id), config->node.cluster_name, *advertised,
+                         config->ports.service};
   log->info("ternd {} node {} starting", base::kTernVersion, node.name);
 
   // Block the stop signals before any thread starts, so only sigwait below receives them.
@@ -88,9 +102,7 @@ int main(int argc, char** argv) {
   udf::ModuleRegistry modules(**smd);
   udf::LuaRuntime lua(modules, udf::Limits{});
   txn::Engine engine(**catalog, &metrics, &lua);
-  const auto hostport = [&](uint16_t port) {
-    return absl::StrCat(config->node.address, ":", port);
-  };
+  const auto hostport = [&](uint16_t port) { return absl::StrCat(*advertised, ":", port); };
   cluster::Cluster cluster(
       cluster::SelfInfo{*node_id,
                         config->node.cluster_name,

@@ -154,6 +154,27 @@ TEST(TerndConfigTest, EmbeddedDefaultConfigPrintsAndParses) {
 namespace tern::testing {
 namespace {
 
+// Behind NAT or in a Kubernetes pod a node listens on one address and is reached at another:
+// --advertise-address (or node.advertise_address) is what clients and peers are told.
+TEST(TerndConfigTest, AdvertisedAddressIsWhatClientsAreTold) {
+  auto dir = TestDir("advertise");
+  TestNode node("127.0.0.25", dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(node.config_path())
+      << "node:\n  address: 127.0.0.25\n  data_dir: " << (dir / "data").string()
+      << "\nnamespaces:\n  - name: test\n    storage: memory\n";
+  node.StartWithArgs(
+      {"--config", node.config_path().string(), "--advertise-address", "127.0.0.26"});
+  ASSERT_TRUE(node.WaitReady()) << node.log();
+  EXPECT_EQ(node.Get("/v1/info/service-clear-std").body, "127.0.0.26:3000");
+  EXPECT_EQ(node.Stop(), 0);
+  // A wildcard cannot be advertised: ternd says so and exits.
+  node.StartWithArgs({"--config", node.config_path().string(), "--advertise-address", "0.0.0.0"});
+  EXPECT_EQ(node.WaitExit(), 1);
+  EXPECT_NE(node.log().find("cannot be a wildcard"), std::string::npos) << node.log();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(TerndUdfTest, ModulesAreManagedOverRestAndSurviveRestart) {
   auto dir = TestDir("udf");
   TestNode node("127.0.0.24", dir);

@@ -479,7 +479,21 @@ export class Kubelet {
         }
         return null;
       };
-      const args = [...(container.command || []).slice(1), ...(container.args || [])].map((a) => mapPath(a) || a);
+      // $(NAME) in args expands from the container's env, as the kubelet does (fieldRefs:
+      // status.podIP, metadata.name, metadata.namespace).
+      const env = new Map();
+      for (const e of container.env || []) {
+        const field = e.valueFrom && e.valueFrom.fieldRef && e.valueFrom.fieldRef.fieldPath;
+        const value = e.value !== undefined ? e.value
+          : field === 'status.podIP' ? c.ip
+            : field === 'metadata.name' ? pod.metadata.name
+              : field === 'metadata.namespace' ? pod.metadata.namespace : undefined;
+        if (value !== undefined) env.set(e.name, String(value));
+      }
+      const expand = (a) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g,
+                                      (m, name) => (env.has(name) ? env.get(name) : m));
+      const args = [...(container.command || []).slice(1), ...(container.args || [])]
+        .map(expand).map((a) => mapPath(a) || a);
       const ci = args.indexOf('--config');
       if (ci >= 0 && fs.existsSync(args[ci + 1])) {
         const rendered = path.join(dir, 'tern.yaml');

@@ -283,7 +283,9 @@ Desired Render(const json& tc) {
   json container = {
       {"name", "ternd"},
       {"image", spec["image"]},
-      {"args", json::array({"--config", "/etc/tern/tern.yaml"})},
+      // ternd listens on 0.0.0.0 and tells peers and clients the pod's IP.
+      {"args",
+       json::array({"--config", "/etc/tern/tern.yaml", "--advertise-address", "$(POD_IP)"})},
       {"ports", json::array({{{"name", "service"}, {"containerPort", kServicePort}},
                              {{"name", "fabric"}, {"containerPort", kFabricPort}},
                              {{"name", "grpc"}, {"containerPort", kGrpcPort}},

@@ -30,8 +30,12 @@ absl::Status GrpcServer::Start(const std::string& address, uint16_t port) {
   // Batches of up to max_batch_rows records: allow large messages both ways.
   builder.SetMaxReceiveMessageSize(128 << 20);
   builder.SetMaxSendMessageSize(128 << 20);
+  // Clients are told the advertised address (the listen address may be 0.0.0.0).
+  const std::string& shown = node_.service_address;
+  const std::string advertised =
+      absl::StrCat(shown.find(':') != std::string::npos ? "[" + shown + "]" : shown, ":", port);
   service_ = std::make_unique<KvService>(
-      engine_, info_, node_, KvServiceOptions{listen, max_batch_rows_}, modules_, indexes_);
+      engine_, info_, node_, KvServiceOptions{advertised, max_batch_rows_}, modules_, indexes_);
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();
   if (!server_ || selected == 0) {

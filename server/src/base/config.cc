@@ -309,6 +309,7 @@ absl::Status Parser::ParseNode(const YAML::Node& n, NodeConfig* out) {
       return absl::OkStatus();
     }
     if (f.key == "address") return ReadString(f, &out->address);
+    if (f.key == "advertise_address") return ReadString(f, &out->advertise_address);
     if (f.key == "data_dir") return ReadString(f, &out->data_dir);
     if (f.key == "cluster_name") return ReadString(f, &out->cluster_name);
     if (f.key == "rack_id") {

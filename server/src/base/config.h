@@ -45,6 +45,9 @@ struct NamespaceConfig {
 struct NodeConfig {
   std::string id;                     // hex node id; empty = derived from address and port
   std::string address = "127.0.0.1";  // listen address of every port
+  // What peers and clients are told; empty = `address` (for 0.0.0.0: the host's first
+  // non-loopback IPv4 address). ternd --advertise-address overrides it.
+  std::string advertise_address;
   std::string data_dir = "./data";
   std::string cluster_name = "tern";
   uint32_t rack_id = 0;

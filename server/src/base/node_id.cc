@@ -1,5 +1,10 @@
 #include "base/node_id.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
 #include <cstdio>
 
 #include "absl/strings/numbers.h"
@@ -26,6 +31,41 @@ absl::StatusOr<uint64_t> ResolveNodeId(std::string_view configured_hex, std::str
     h *= 1099511628211ull;
   }
   return h == 0 ? 1 : h;
+}
+
+bool IsWildcardAddress(std::string_view address) {
+  return address == "0.0.0.0" || address == "::" || address == "[::]";
+}
+
+absl::StatusOr<std::string> AdvertiseAddress(std::string_view listen, std::string_view advertise) {
+  if (!advertise.empty()) {
+    if (IsWildcardAddress(advertise)) {
+      return MakeError(ResultCode::kParameterError, "the advertised address cannot be a wildcard");
+    }
+    return std::string(advertise);
+  }
+  if (!IsWildcardAddress(listen)) return std::string(listen);
+  ifaddrs* all = nullptr;
+  if (::getifaddrs(&all) != 0) {
+    return MakeError(ResultCode::kServerError, "cannot list network interfaces");
+  }
+  std::string found;
+  for (ifaddrs* a = all; a != nullptr && found.empty(); a = a->ifa_next) {
+    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || (a->ifa_flags & IFF_LOOPBACK) ||
+        !(a->ifa_flags & IFF_UP)) {
+      continue;
+    }
+    char text[INET_ADDRSTRLEN];
+    const auto* in = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+    if (::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text)) found = text;
+  }
+  ::freeifaddrs(all);
+  if (found.empty()) {
+    return MakeError(ResultCode::kParameterError,
+                     "listening on every interface, but no non-loopback IPv4 address to advertise: "
+                     "set node.advertise_address (or --advertise-address)");
+  }
+  return found;
 }
 
 std::string NodeName(uint64_t id) {

@@ -78,7 +78,8 @@ TEST(Render, StatefulSet) {
   const json& c = pod["containers"][0];
   EXPECT_EQ(c["name"], "ternd");
   EXPECT_EQ(c["image"], "tern/ternd:0.1.0");
-  EXPECT_EQ(c["args"], json::array({"--config", "/etc/tern/tern.yaml"}));
+  EXPECT_EQ(c["args"],
+            json::array({"--config", "/etc/tern/tern.yaml", "--advertise-address", "$(POD_IP)"}));
   EXPECT_EQ(c["readinessProbe"]["httpGet"]["path"], "/v1/ready");
   EXPECT_EQ(c["readinessProbe"]["httpGet"]["port"], 8080);
   EXPECT_EQ(c["livenessProbe"]["httpGet"]["path"], "/v1/health");
