@@ -30,7 +30,9 @@ struct Fixture {
         {"m",
          Value::Map(tern::record::EncodeMap(std::vector<std::pair<Value, Value>>{
              {Value::String("a"), Value::Integer(1)}, {Value::String("b"), Value::Double(2)}}))},
-        {"g", Value::GeoJson(R"({"type":"Point","coordinates":[1,2]})")}};
+        {"g", Value::GeoJson(R"({"type":"Point","coordinates":[1,2]})")},
+        // An empty HLL sketch (4 index bits: 11 header bytes, 12 register bytes) for HLL calls.
+        {"h", Value::Hll(std::string("\x00\x04", 2) + std::string(21, '\0'))}};
     rec.key = Value::Integer(7);
     ctx.rec = &rec;
     ctx.digest = &digest;

@@ -11,9 +11,11 @@
 #include "base/clock.h"
 #include "base/result_code.h"
 #include "base/strings.h"
+#include "record/bit_operation.h"
 #include "record/cdt_operation.h"
 #include "record/collection.h"
 #include "record/geojson.h"
+#include "record/hll_operation.h"
 #include "record/packed_element.h"
 #include "record/value_order.h"
 
@@ -533,11 +535,9 @@ class ExpDecoder {
       return Bad("call takes a result type and a system");
     }
     const uint64_t system = static_cast<uint64_t>(*sys) & ~kCallModifyLocal;
-    if (system == kCallBits || system == kCallHll) {
-      return MakeError(ResultCode::kUnsupportedFeature,
-                       "bit and HLL expressions are not supported yet");
+    if (system != kCallCdt && system != kCallBits && system != kCallHll) {
+      return Bad("unknown call system");
     }
-    if (system != kCallCdt) return Bad("unknown call system");
     n->type = static_cast<ExpType>(*rtype);
     ElementHead h;
     if (!r.ReadHead(&h) || h.type != ElementType::kList || h.count == 0) {
@@ -553,10 +553,14 @@ class ExpDecoder {
       if (!r.ReadHead(&h) || h.type != ElementType::kList || h.count == 0) {
         return Bad("call operation must be [op, args...]");
       }
+      if (system != kCallCdt) return Bad("only list and map calls take a context");
       code = r.NextInt();
       if (!code || *code < 0 || *code >= 0xff) return Bad("collection op code must be an integer");
     }
-    n->arg = *code | (static_cast<int64_t>(*sys & kCallModifyLocal) << 32);
+    if (*code > 0xffff) return Bad("op code out of range");
+    // Op code, the modify-local flag and the call system packed into one field.
+    n->arg = *code | (static_cast<int64_t>(*sys & kCallModifyLocal) << 32) |
+             (static_cast<int64_t>(system) << 40);
     // Arguments, each an expression; the bin comes last.
     for (uint32_t i = 1; i < h.count; ++i) {
       absl::StatusOr<uint32_t> k = Decode(r, depth + 1);
@@ -566,8 +570,12 @@ class ExpDecoder {
     absl::StatusOr<uint32_t> bin = Decode(r, depth + 1);
     if (!bin.ok()) return bin.status();
     const ExpType bt = e_->nodes_[*bin].type;
-    if (Known(bt) && bt != ExpType::kList && bt != ExpType::kMap) {
-      return Bad("collection call on a value that is no list or map");
+    if (Known(bt)) {
+      if (system == kCallCdt && bt != ExpType::kList && bt != ExpType::kMap) {
+        return Bad("collection call on a value that is no list or map");
+      }
+      if (system == kCallBits && bt != ExpType::kBlob) return Bad("bit call on a non-blob");
+      if (system == kCallHll && bt != ExpType::kHll) return Bad("HLL call on a non-HLL");
     }
     kids->push_back(*bin);
     return absl::OkStatus();
@@ -977,14 +985,20 @@ class ExpEvaluator {
     return acc;
   }
 
-  // A list/map call: the arguments are evaluated and packed into the operation the list/map
-  // code runs on the bin value; a modifying call answers the changed collection.
+  // A list/map, bit or HLL call: the arguments are evaluated and packed into the operation the
+  // list/map, bit or HLL code runs on the bin value; a modifying call answers the changed bin.
   Result Call(const Expression::Node& n) {
     Result bin = Eval(e_.kids_[n.first + n.count - 1]);
-    if (!bin || (bin->type() != ParticleType::kList && bin->type() != ParticleType::kMap))
-      return std::nullopt;
     const uint64_t code = static_cast<uint64_t>(n.arg) & 0xffffffff;
     const bool modify = (static_cast<uint64_t>(n.arg) >> 32) & kCallModifyLocal;
+    const uint64_t system = (static_cast<uint64_t>(n.arg) >> 40) & 0xff;
+    if (!bin) return std::nullopt;
+    const ParticleType bt = bin->type();
+    if (system == kCallCdt && bt != ParticleType::kList && bt != ParticleType::kMap) {
+      return std::nullopt;
+    }
+    if (system == kCallBits && bt != ParticleType::kBlob) return std::nullopt;
+    if (system == kCallHll && bt != ParticleType::kHll) return std::nullopt;
     std::string op;
     if (!n.text.empty()) {
       AppendArrayHeader(3, &op);
@@ -1003,6 +1017,26 @@ class ExpEvaluator {
       Result v = Eval(k);
       if (!v) return std::nullopt;
       op += PackValue(*v);
+    }
+    if (system == kCallBits) {
+      if (!modify) {
+        absl::StatusOr<Value> r = BitRead(op, *bin);
+        if (!r.ok() || r->is_null()) return std::nullopt;
+        return *std::move(r);
+      }
+      Value out = *std::move(bin);
+      if (!BitModify(op, &out).ok()) return std::nullopt;
+      return out;
+    }
+    if (system == kCallHll) {
+      if (!modify) {
+        absl::StatusOr<Value> r = HllRead(op, *bin);
+        if (!r.ok() || r->is_null()) return std::nullopt;
+        return *std::move(r);
+      }
+      Value out = *std::move(bin);
+      if (!HllModify(op, &out).ok()) return std::nullopt;
+      return out;
     }
     if (modify) {
       Value out = *std::move(bin);

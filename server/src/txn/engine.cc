@@ -11,6 +11,7 @@
 #include "record/bit_operation.h"
 #include "record/cdt_operation.h"
 #include "record/expression.h"
+#include "record/hll_operation.h"
 #include "smd/metadata_store.h"
 #include "storage/record_ref.h"
 #include "txn/proxy_codec.h"
@@ -106,14 +107,20 @@ void AppendOpResult(const Op& op, Value result, bool respond_all_ops,
 }
 
 // List and map operations (wire ops 3 and 4) live in record/cdt_operation.h, bit operations
-// on blobs (12 and 13) in record/bit_operation.h: both read or change one bin in place.
-bool IsBinRead(OpType t) { return t == OpType::kCdtRead || t == OpType::kBitRead; }
-bool IsBinModify(OpType t) { return t == OpType::kCdtModify || t == OpType::kBitModify; }
+// on blobs (12 and 13) in record/bit_operation.h, HyperLogLog operations (15 and 16) in
+// record/hll_operation.h: all read or change one bin in place.
+bool IsBinRead(OpType t) {
+  return t == OpType::kCdtRead || t == OpType::kBitRead || t == OpType::kHllRead;
+}
+bool IsBinModify(OpType t) {
+  return t == OpType::kCdtModify || t == OpType::kBitModify || t == OpType::kHllModify;
+}
 
 absl::StatusOr<Value> CdtReadOp(const Op& op, const record::Record& rec) {
   const record::Bin* b = rec.Find(op.bin);
   const Value& bin = b ? b->value : Value();
   if (op.type == OpType::kBitRead) return record::BitRead(op.value.bytes(), bin);
+  if (op.type == OpType::kHllRead) return record::HllRead(op.value.bytes(), bin);
   return record::CdtRead(op.value.bytes(), bin);
 }
 
@@ -124,6 +131,8 @@ absl::StatusOr<Value> CdtModifyOp(const Op& op, record::Record* rec) {
   absl::StatusOr<Value> result = Value();  // bit modify ops answer nothing
   if (op.type == OpType::kBitModify) {
     if (absl::Status s = record::BitModify(op.value.bytes(), &bin); !s.ok()) result = s;
+  } else if (op.type == OpType::kHllModify) {
+    result = record::HllModify(op.value.bytes(), &bin);
   } else {
     result = record::CdtModify(op.value.bytes(), &bin);
   }
@@ -170,6 +179,10 @@ absl::Status ApplyWriteOp(const Op& op, record::Record* rec) {
   switch (op.type) {
     case OpType::kWrite:
       if (op.bin.empty()) return MakeError(ResultCode::kBinNameError, "empty bin name");
+      // HLL operations trust the stored sketch's layout, so a put must carry a valid one.
+      if (op.value.type() == ParticleType::kHll && !record::IsValidHll(op.value.bytes())) {
+        return MakeError(ResultCode::kParameterError, "malformed HLL value");
+      }
       rec->Set(op.bin, op.value);
       return absl::OkStatus();
     case OpType::kIncr: {
@@ -321,7 +334,7 @@ Response Engine::Read(ns::Namespace& ns, const Request& req) {
   for (const Op& op : req.ops) {
     if (!IsReadOp(op.type)) return Fail(ResultCode::kParameterError, "write op in a read command");
     if (op.type != OpType::kRead && !IsBinRead(op.type) && op.type != OpType::kExpRead) {
-      return Fail(ResultCode::kUnsupportedFeature, "HLL reads are not supported yet");
+      return Fail(ResultCode::kUnsupportedFeature, "unknown read operation");
     }
   }
   Current cur;
@@ -472,7 +485,7 @@ Response Engine::Write(ns::Namespace& ns, const Request& req) {
         continue;
       }
       if (op.type != OpType::kRead) {
-        return Fail(ResultCode::kUnsupportedFeature, "HLL reads are not supported yet");
+        return Fail(ResultCode::kUnsupportedFeature, "unknown read operation");
       }
       if (op.bin.empty()) {
         AppendAllBins(next, &resp.bins);

@@ -51,7 +51,8 @@ std::string MapOf(const std::vector<std::pair<Value, Value>>& entries) {
 std::string Quote(const std::vector<Value>& items) { return Exp(126, {ListOf(items)}); }
 
 // Type codes (AS_EXP_TYPE_*).
-constexpr int kBool = 1, kInt = 2, kStr = 3, kList = 4, kMap = 5, kBlob = 6, kFloat = 7, kGeo = 8;
+constexpr int kBool = 1, kInt = 2, kStr = 3, kList = 4, kMap = 5, kBlob = 6, kFloat = 7, kGeo = 8,
+              kHll = 9;
 std::string BinOf(int type, const std::string& name) { return Exp(81, {I(type), Name(name)}); }
 std::string BinInt(const std::string& name) { return BinOf(kInt, name); }
 
@@ -302,8 +303,26 @@ TEST_F(ExpressionTest, CollectionCallsAndHelpers) {
   EXPECT_EQ(Eval(Exp(127, {I(kInt), I(0), Arr({I(16)}), BinOf(kList, "x")})), std::nullopt);
   EXPECT_EQ(DecodeError(Exp(127, {I(kInt), I(0), Arr({I(16)}), I(3)})),
             ResultCode::kParameterError);
-  EXPECT_EQ(DecodeError(Exp(127, {I(kInt), I(1), Arr({I(0)}), BinOf(kBlob, "blob")})),
-            ResultCode::kUnsupportedFeature);
+  ctx_.rec = &rec_;
+  // Bit calls (system 1): count the set bits of 01 02 03; a modifying resize answers the
+  // grown blob. A bit call on a known non-blob does not decode.
+  EXPECT_EQ(EvalInt(Exp(127, {I(kInt), I(1), Arr({I(51), I(0), I(24)}), BinOf(kBlob, "blob")})), 4);
+  EXPECT_EQ(
+      Eval(Exp(127, {I(kBlob), I(0x41), Arr({I(0), I(4), I(0), I(0)}), BinOf(kBlob, "blob")})),
+      Value::Blob(std::string("\x01\x02\x03\x00", 4)));
+  EXPECT_EQ(DecodeError(Exp(127, {I(kInt), I(1), Arr({I(51), I(0), I(8)}), BinInt("i")})),
+            ResultCode::kParameterError);
+  // HLL calls (system 2): the count of an empty sketch after a modifying add of two elements.
+  std::string empty_hll(203, '\0');
+  empty_hll[1] = 8;
+  rec_.Set("h", Value::Hll(empty_hll));
+  const std::string add =
+      Exp(127, {I(kHll), I(0x42),
+                Arr({I(1), Quote({Value::String("a"), Value::String("b")}), I(-1), I(-1), I(0)}),
+                BinOf(kHll, "h")});
+  EXPECT_EQ(EvalInt(Exp(127, {I(kInt), I(2), Arr({I(50)}), add})), 2);
+  EXPECT_EQ(EvalInt(Exp(127, {I(kInt), I(2), Arr({I(50)}), BinOf(kHll, "h")})), 0);
+  EXPECT_EQ(Eval(Exp(127, {I(kInt), I(2), Arr({I(50)}), BinOf(kHll, "blob")})), std::nullopt);
   ctx_.rec = &rec_;
   EXPECT_TRUE(Match(Exp(9, {BinInt("i"), Quote({Value::Integer(1), Value::Integer(42)})})));
   EXPECT_FALSE(Match(Exp(9, {BinInt("i"), Quote({Value::String("42")})})));

@@ -327,6 +327,10 @@ TEST_P(EngineTest, BadArgumentsAnswerTheRightCode) {
   EXPECT_EQ(engine_->Execute(w).result, ResultCode::kParameterError);
   w.ops = {Op{OpType::kCdtModify, "l", Value()}};  // no msgpack at all
   EXPECT_EQ(engine_->Execute(w).result, ResultCode::kParameterError);
+  w.ops = {Op{OpType::kHllModify, "h", Value::Blob("\x91\x04")}};  // fold without index bits
+  EXPECT_EQ(engine_->Execute(w).result, ResultCode::kParameterError);
+  w.ops = {Op{OpType::kWrite, "h", Value::Hll("not an HLL")}};  // HLL ops trust stored sketches
+  EXPECT_EQ(engine_->Execute(w).result, ResultCode::kParameterError);
 }
 
 // List and map ops run in record/cdt_*; here: the engine answers them in op order, applies
