@@ -405,7 +405,6 @@ Response Engine::Write(ns::Namespace& ns, const Request& req) {
   if (!set_id.ok())
     return Fail(base::ResultCodeOf(set_id.status()), std::string(set_id.status().message()));
   const base::Digest& digest = req.digest;
-  const uint32_t partition = base::PartitionOf(digest);
 
   absl::MutexLock lock(&ns.RecordLock(digest));
   const uint32_t now = base::NowEpochSeconds();
