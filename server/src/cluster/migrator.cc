@@ -42,14 +42,15 @@ void Migrator::Stop() {
 void Migrator::CancelStaleSend() {
   auto v = membership_.view();
   absl::MutexLock lock(&send_mu_);
-  if (!sending_) return;
-  bool target_in_view = false;
-  if (v) {
-    for (const auto& m : v->members) target_in_view = target_in_view || m.id == sending_to_;
+  for (const auto& [ctx, target] : sending_) {
+    bool target_in_view = false;
+    if (v) {
+      for (const auto& m : v->members) target_in_view = target_in_view || m.id == target.first;
+    }
+    // A stream to a node that left (or under a key that is gone) would otherwise block until
+    // TCP gives up on it, holding every other migration back.
+    if (stop_.load() || !v || v->key != target.second || !target_in_view) ctx->TryCancel();
   }
-  // A stream to a node that left (or under a key that is gone) would otherwise block until
-  // TCP gives up on it, holding every other migration back.
-  if (stop_.load() || !v || v->key != sending_key_ || !target_in_view) sending_->TryCancel();
 }
 
 void Migrator::Wake() {
@@ -90,27 +91,50 @@ void Migrator::Loop() {
     if (tasks.empty()) continue;
     const bool delayed =
         base::MonotonicNs() - key_since_ns_ < int64_t{fill_delay_sec_.load()} * 1000000000;
+    // Streams go out kParallelStreams at a time: one alone leaves the link idle at every
+    // partition boundary while the sender waits for the receiver's answer.
+    std::vector<const Task*> batch;
+    bool failed = false;
+    auto flush = [&] {
+      std::vector<absl::Status> results(batch.size());
+      std::vector<std::thread> streams;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        streams.emplace_back([&, i] { results[i] = Send(*v, *batch[i]); });
+      }
+      for (std::thread& t : streams) t.join();
+      for (size_t i = 0; i < batch.size(); ++i) {
+        const Task& t = *batch[i];
+        if (!results[i].ok()) {
+          log->warn("migrate {}/{} to {:x}: {}", holdings_.namespaces()[t.ns], t.partition,
+                    v->members[t.target].id, std::string(results[i].message()));
+          failed = true;  // plan again after the next beat
+        } else if (remaining_.load() > 0) {
+          remaining_.fetch_sub(1);
+        }
+      }
+      batch.clear();
+    };
     for (const Task& t : tasks) {
-      if (stop_.load()) break;
+      if (stop_.load() || failed) break;
       auto now_view = membership_.view();
       if (!now_view || now_view->key != v->key || now_view->version != v->version) break;
-      if (t.kind == Kind::kHandoff) {
-        // Waits for the principal.
-      } else if (t.kind == Kind::kDrop) {
+      if (t.kind == Kind::kFill || t.kind == Kind::kMerge) {
+        if (delayed) continue;
+        batch.push_back(&t);
+        if (batch.size() == kParallelStreams) flush();
+        continue;
+      }
+      if (t.kind == Kind::kDrop) {
         const std::string& ns = holdings_.namespaces()[t.ns];
         holdings_.SetFull(t.ns, t.partition, false);
         if (absl::Status s = data_.DropPartition(ns, t.partition); !s.ok()) {
           log->warn("drop {}/{}: {}", ns, t.partition, std::string(s.message()));
         }
-      } else if (!delayed) {
-        if (absl::Status s = Send(*v, t); !s.ok()) {
-          log->warn("migrate {}/{} to {:x}: {}", holdings_.namespaces()[t.ns], t.partition,
-                    v->members[t.target].id, std::string(s.message()));
-          break;  // plan again after the next beat
-        }
+        if (remaining_.load() > 0) remaining_.fetch_sub(1);
       }
-      if (t.kind != Kind::kHandoff && remaining_.load() > 0) remaining_.fetch_sub(1);
+      // kHandoff waits for the principal.
     }
+    if (!batch.empty()) flush();
   }
 }
 
@@ -178,17 +202,16 @@ absl::Status Migrator::Send(const View& v, const Task& t) {
   grpc::ClientContext ctx;
   {
     absl::MutexLock lock(&send_mu_);
-    sending_ = &ctx;
-    sending_to_ = v.members[t.target].id;
-    sending_key_ = v.key;
+    sending_[&ctx] = {v.members[t.target].id, v.key};
   }
   struct Unregister {
     Migrator* m;
+    grpc::ClientContext* ctx;
     ~Unregister() {
       absl::MutexLock lock(&m->send_mu_);
-      m->sending_ = nullptr;
+      m->sending_.erase(ctx);
     }
-  } unregister{this};
+  } unregister{this, &ctx};
   fabric::v1::MigrateReply reply;
   auto stub = fabric_.StubFor(v.addresses[t.target].fabric);
   auto writer = stub->Migrate(&ctx, &reply);
@@ -203,7 +226,9 @@ absl::Status Migrator::Send(const View& v, const Task& t) {
   bool broken = false;
   uint64_t sent = 0;
   const int64_t start = base::MonotonicNs();
-  const uint32_t rps = max_records_per_sec_.load();
+  // The throttle is per node: each of the parallel streams takes its share.
+  const uint32_t limit = max_records_per_sec_.load();
+  const uint32_t rps = limit == 0 ? 0 : std::max<uint32_t>(1, limit / kParallelStreams);
   absl::Status walk =
       data_.ForEachImage(ns, t.partition, [&](const base::Digest& d, std::string image) {
         auto* r = chunk.add_records();
@@ -243,6 +268,7 @@ absl::Status Migrator::Send(const View& v, const Task& t) {
                            "the receiving node refused the migration");
   }
   records_sent_.fetch_add(sent);
+  absl::MutexLock lock(&send_mu_);  // streams finish on their own threads
   if (t.kind == Kind::kFill) {
     filled_[{t.ns, t.partition, v.members[t.target].id}] = base::MonotonicNs();
   } else {

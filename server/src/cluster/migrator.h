@@ -25,6 +25,9 @@
 
 namespace tern::cluster {
 
+// Migration streams a node runs at once.
+inline constexpr size_t kParallelStreams = 4;
+
 class Migrator {
  public:
   // `replicate` forwards a record the acting master accepted from a merge to its replicas.
@@ -87,10 +90,10 @@ class Migrator {
 
   absl::Mutex mu_;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  // Streams in flight: target node id and cluster key of each. Also guards filled_ and
+  // merged_ while streams run (Plan reads them between batches).
   absl::Mutex send_mu_;
-  grpc::ClientContext* sending_ ABSL_GUARDED_BY(send_mu_) = nullptr;  // the stream in flight
-  uint64_t sending_to_ ABSL_GUARDED_BY(send_mu_) = 0;
-  uint64_t sending_key_ ABSL_GUARDED_BY(send_mu_) = 0;
+  std::map<grpc::ClientContext*, std::pair<uint64_t, uint64_t>> sending_ ABSL_GUARDED_BY(send_mu_);
   // Fills done under the current key: (ns, partition, member id) → when.
   uint64_t done_key_ = 0;
   std::map<std::tuple<size_t, uint32_t, uint64_t>, int64_t> filled_;
