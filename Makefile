@@ -24,8 +24,9 @@ test: build
 
 # A local cluster: node i on 127.0.0.(10+i) with the standard ports, data in build/cluster.
 NODES ?= 3
+RF ?= 2
 cluster: build
-	./scripts/local-cluster up $(NODES)
+	RF=$(RF) ./scripts/local-cluster up $(NODES)
 
 cluster-down:
 	./scripts/local-cluster down
