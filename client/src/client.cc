@@ -261,9 +261,10 @@ v1::Operation::Type ProtoOpType(Operation::Type t) {
 
 }  // namespace
 
-Result<Record> Client::Operate(const Key& key, const std::vector<Operation>& ops,
-                               const WritePolicy* policy) {
-  const WritePolicy& p = policy ? *policy : impl_->config.write;
+namespace {
+
+v1::OperateRequest OperateRequestOf(const Key& key, const std::vector<Operation>& ops,
+                                    const WritePolicy& p) {
   v1::OperateRequest req;
   KeyToProto(key, req.mutable_key());
   for (const Operation& op : ops) {
@@ -273,6 +274,15 @@ Result<Record> Client::Operate(const Key& key, const std::vector<Operation>& ops
     ValueToProto(op.value, o->mutable_value());
   }
   WritePolicyToProto(p, req.mutable_policy());
+  return req;
+}
+
+}  // namespace
+
+Result<Record> Client::Operate(const Key& key, const std::vector<Operation>& ops,
+                               const WritePolicy* policy) {
+  const WritePolicy& p = policy ? *policy : impl_->config.write;
+  const v1::OperateRequest req = OperateRequestOf(key, ops, p);
   v1::Record resp;
   Status s = impl_->Run(key, p, Replica::kMaster,
                         [&](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx) {
@@ -680,6 +690,25 @@ void Client::PutAsync(const Key& key, std::vector<Bin> bins, const WritePolicy* 
          std::function<void(grpc::Status)> cb) { stub->async()->Put(ctx, rq, rs, std::move(cb)); },
       [](const v1::WriteResponse& rs) -> Result<WriteResult> {
         return WriteResult{rs.generation(), rs.ttl()};
+      },
+      std::move(done));
+  call->Start();
+}
+
+void Client::OperateAsync(const Key& key, std::vector<Operation> ops, const WritePolicy* policy,
+                          std::function<void(Result<Record>)> done) {
+  const WritePolicy& p = policy ? *policy : impl_->config.write;
+  auto* call = new AsyncCall<v1::OperateRequest, v1::Record, Record>(
+      impl_.get(), key, OperateRequestOf(key, ops, p), p, Replica::kMaster,
+      [](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx, const v1::OperateRequest* rq,
+         v1::Record* rs, std::function<void(grpc::Status)> cb) {
+        stub->async()->Operate(ctx, rq, rs, std::move(cb));
+      },
+      [key](const v1::Record& rs) -> Result<Record> {
+        Record out;
+        RecordFromProto(rs, false, &out);
+        out.key = key;
+        return out;
       },
       std::move(done));
   call->Start();

@@ -761,6 +761,12 @@ TEST_F(GrpcServiceTest, ClientAsyncCalls) {
   auto r = got.get_future().get();
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r->Get("i"), Value(7));
+  std::promise<Result<Record>> op;
+  client->OperateAsync(Key("test", "async", 7), {Operation::Incr("i", 5), Operation::Read("i")},
+                       nullptr, [&](Result<Record> o) { op.set_value(std::move(o)); });
+  auto o = op.get_future().get();
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(*o->Get("i"), Value(12));
   std::promise<Result<bool>> del;
   client->DeleteAsync(Key("test", "async", 7), nullptr,
                       [&](Result<bool> d) { del.set_value(std::move(d)); });

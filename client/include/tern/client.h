@@ -115,6 +115,8 @@ class Client {
                 std::function<void(Result<Record>)> done);
   void PutAsync(const Key& key, std::vector<Bin> bins, const WritePolicy* policy,
                 std::function<void(Result<WriteResult>)> done);
+  void OperateAsync(const Key& key, std::vector<Operation> ops, const WritePolicy* policy,
+                    std::function<void(Result<Record>)> done);
   void DeleteAsync(const Key& key, const WritePolicy* policy,
                    std::function<void(Result<bool>)> done);
 

@@ -88,7 +88,7 @@ class Server::Loop {
     if (c.writing == want_write) return;
     c.writing = want_write;
     epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP | (want_write ? EPOLLOUT : 0);
+    ev.events = EPOLLIN | EPOLLRDHUP | (want_write ? uint32_t{EPOLLOUT} : uint32_t{0});
     ev.data.fd = c.fd;
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
   }
