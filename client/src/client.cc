@@ -575,6 +575,16 @@ std::string Client::NodeFor(const Key& key, Replica replica) const {
 
 namespace {
 
+// The async calls' conversion of a returned record, with the key asked for.
+std::function<Result<Record>(const v1::Record&)> RecordOf(const Key& key) {
+  return [key](const v1::Record& rs) -> Result<Record> {
+    Record out;
+    RecordFromProto(rs, false, &out);
+    out.key = key;
+    return out;
+  };
+}
+
 // One asynchronous call with its retries. Lives on the heap until its callback has run.
 template <typename Req, typename Resp, typename Out>
 class AsyncCall {
@@ -662,13 +672,7 @@ void Client::GetAsync(const Key& key, std::vector<std::string> bins, const ReadP
       [](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx, const v1::GetRequest* rq,
          v1::Record* rs,
          std::function<void(grpc::Status)> cb) { stub->async()->Get(ctx, rq, rs, std::move(cb)); },
-      [key](const v1::Record& rs) -> Result<Record> {
-        Record out;
-        RecordFromProto(rs, false, &out);
-        out.key = key;
-        return out;
-      },
-      std::move(done));
+      RecordOf(key), std::move(done));
   call->Start();
 }
 
@@ -704,13 +708,7 @@ void Client::OperateAsync(const Key& key, std::vector<Operation> ops, const Writ
          v1::Record* rs, std::function<void(grpc::Status)> cb) {
         stub->async()->Operate(ctx, rq, rs, std::move(cb));
       },
-      [key](const v1::Record& rs) -> Result<Record> {
-        Record out;
-        RecordFromProto(rs, false, &out);
-        out.key = key;
-        return out;
-      },
-      std::move(done));
+      RecordOf(key), std::move(done));
   call->Start();
 }
 

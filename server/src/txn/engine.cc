@@ -117,8 +117,9 @@ bool IsBinModify(OpType t) {
 }
 
 absl::StatusOr<Value> CdtReadOp(const Op& op, const record::Record& rec) {
+  static const Value kAbsent;  // a missing bin reads as null, without copying a present one
   const record::Bin* b = rec.Find(op.bin);
-  const Value& bin = b ? b->value : Value();
+  const Value& bin = b ? b->value : kAbsent;
   if (op.type == OpType::kBitRead) return record::BitRead(op.value.bytes(), bin);
   if (op.type == OpType::kHllRead) return record::HllRead(op.value.bytes(), bin);
   return record::CdtRead(op.value.bytes(), bin);
