@@ -1,6 +1,8 @@
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -296,50 +298,204 @@ Result<Record> Client::Operate(const Key& key, const std::vector<Operation>& ops
   return out;
 }
 
+namespace {
+
+// One batch call, sync or async: rows grouped by node, one request per node sent at once; the
+// rows of a node that fails with a retryable code are re-routed and re-sent together, after a
+// map refresh when the code says the map moved. Lives on the heap until its callback has run.
+template <typename Req, typename Resp>
+class BatchCall {
+ public:
+  using AddRow = std::function<void(size_t row, Req*)>;
+  using Issue = std::function<void(v1::Kv::StubInterface*, grpc::ClientContext*, const Req*, Resp*,
+                                   std::function<void(grpc::Status)>)>;
+  using Done = std::function<void(Result<std::vector<BatchRecord>>)>;
+
+  BatchCall(Client::Impl* impl, std::vector<Key> keys, Policy policy, Replica replica,
+            AddRow add_row, Issue issue, Done done)
+      : impl_(impl),
+        keys_(std::move(keys)),
+        policy_(policy),
+        replica_(replica),
+        add_row_(std::move(add_row)),
+        issue_(std::move(issue)),
+        done_(std::move(done)),
+        out_(keys_.size()) {
+    std::lock_guard lock(impl_->async_mu);
+    ++impl_->async_in_flight;
+  }
+
+  void Start() {
+    pending_.resize(keys_.size());
+    for (size_t i = 0; i < keys_.size(); ++i) pending_[i] = i;
+    if (pending_.empty()) {
+      Complete(std::move(out_));
+      return;
+    }
+    Round();
+  }
+
+ private:
+  struct NodeCall {
+    std::vector<size_t> rows;
+    Req req;
+    Resp resp;
+    grpc::ClientContext ctx;
+  };
+
+  void Round() {
+    std::map<std::string, std::vector<size_t>> by_node;
+    for (size_t i : pending_) by_node[impl_->Route(keys_[i], replica_, attempt_)].push_back(i);
+    if (by_node.count("")) {
+      Complete(Status(result::kNoNode, "no node for partition"));
+      return;
+    }
+    pending_.clear();
+    refresh_ = false;
+    calls_.clear();
+    for (auto& [address, rows] : by_node) {
+      auto call = std::make_unique<NodeCall>();
+      call->rows = std::move(rows);
+      for (size_t i : call->rows) add_row_(i, &call->req);
+      call->ctx.set_deadline(std::chrono::system_clock::now() + policy_.timeout);
+      calls_.emplace_back(std::move(call), address);
+    }
+    outstanding_ = calls_.size();
+    // Only locals from here on: the last answer may arrive, and finish this call or start the
+    // next round, before the loop ends.
+    std::vector<std::pair<NodeCall*, std::string>> round;
+    for (auto& [call, address] : calls_) round.emplace_back(call.get(), address);
+    Client::Impl* impl = impl_;
+    const Issue issue = issue_;
+    for (auto& [call, address] : round) {
+      issue(impl->Stub(address).get(), &call->ctx, &call->req, &call->resp,
+            [this, call](grpc::Status s) { OnNodeDone(call, s); });
+    }
+  }
+
+  void OnNodeDone(NodeCall* call, const grpc::Status& gs) {
+    Status s = StatusFromGrpc(gs, call->ctx);
+    {
+      std::lock_guard lock(mu_);
+      if (s.ok() && call->resp.records_size() != static_cast<int>(call->rows.size())) {
+        s = Status(result::kClientError, "batch answer has the wrong number of rows");
+      }
+      if (s.ok()) {
+        for (size_t j = 0; j < call->rows.size(); ++j) {
+          const v1::BatchRecord& row = call->resp.records(static_cast<int>(j));
+          BatchRecord& out = out_[call->rows[j]];
+          out.result_code = static_cast<int>(row.result_code());
+          if (row.result_code() == 0) RecordFromProto(row.record(), false, &out.record);
+          out.record.key = keys_[call->rows[j]];
+        }
+      } else if (IsRetryable(s.code())) {
+        pending_.insert(pending_.end(), call->rows.begin(), call->rows.end());
+        refresh_ |= NeedsMapRefresh(s.code());
+        last_ = s;
+      } else if (fatal_.ok()) {
+        fatal_ = s;
+      }
+      if (--outstanding_ > 0) return;
+    }
+    // The last answer of the round: every other node call has finished.
+    if (!fatal_.ok()) return Complete(fatal_);
+    if (pending_.empty()) return Complete(std::move(out_));
+    if (attempt_ >= policy_.max_retries) return Complete(last_);
+    ++attempt_;
+    // Runs on a gRPC callback thread; the refresh is a short blocking call.
+    if (refresh_) impl_->Refresh();
+    std::sort(pending_.begin(), pending_.end());
+    Round();
+  }
+
+  void Complete(Result<std::vector<BatchRecord>> r) {
+    done_(std::move(r));
+    Client::Impl* impl = impl_;
+    delete this;
+    std::lock_guard lock(impl->async_mu);
+    if (--impl->async_in_flight == 0) impl->async_cv.notify_all();
+  }
+
+  Client::Impl* impl_;
+  std::vector<Key> keys_;
+  Policy policy_;
+  Replica replica_;
+  AddRow add_row_;
+  Issue issue_;
+  Done done_;
+  std::mutex mu_;
+  std::vector<BatchRecord> out_;
+  std::vector<size_t> pending_;
+  std::vector<std::pair<std::unique_ptr<NodeCall>, std::string>> calls_;
+  size_t outstanding_ = 0;
+  bool refresh_ = false;
+  Status last_;
+  Status fatal_;
+  int attempt_ = 0;
+};
+
+// Waits for an async call made by `start`: the sync calls are the async ones, waited for.
+template <typename T>
+Result<T> Wait(const std::function<void(std::function<void(Result<T>)>)>& start) {
+  std::promise<Result<T>> promise;
+  auto future = promise.get_future();
+  start([&promise](Result<T> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+}  // namespace
+
+void Client::BatchGetAsync(std::vector<Key> keys, std::vector<std::string> bins,
+                           const ReadPolicy* policy,
+                           std::function<void(Result<std::vector<BatchRecord>>)> done) {
+  const ReadPolicy& p = policy ? *policy : impl_->config.read;
+  std::vector<Key> routed = keys;
+  auto* call = new BatchCall<v1::BatchGetRequest, v1::BatchGetResponse>(
+      impl_.get(), std::move(routed), p, p.replica,
+      [keys = std::move(keys), bins = std::move(bins)](size_t row, v1::BatchGetRequest* req) {
+        if (req->keys_size() == 0) {
+          for (const auto& b : bins) req->add_bins(b);
+        }
+        KeyToProto(keys[row], req->add_keys());
+      },
+      [](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx, const v1::BatchGetRequest* rq,
+         v1::BatchGetResponse* rs, std::function<void(grpc::Status)> cb) {
+        stub->async()->BatchGet(ctx, rq, rs, std::move(cb));
+      },
+      std::move(done));
+  call->Start();
+}
+
 Result<std::vector<BatchRecord>> Client::BatchGet(const std::vector<Key>& keys,
                                                   const std::vector<std::string>& bins,
                                                   const ReadPolicy* policy) {
-  const ReadPolicy& p = policy ? *policy : impl_->config.read;
-  std::vector<BatchRecord> out(keys.size());
-  // Group rows by node; a group that fails with a retryable code is re-routed and re-sent.
-  std::vector<size_t> pending(keys.size());
-  for (size_t i = 0; i < keys.size(); ++i) pending[i] = i;
-  Status last;
-  for (int attempt = 0; attempt <= p.max_retries && !pending.empty(); ++attempt) {
-    std::map<std::string, std::vector<size_t>> by_node;
-    for (size_t i : pending) by_node[impl_->Route(keys[i], p.replica, attempt)].push_back(i);
-    pending.clear();
-    bool refresh = false;
-    for (auto& [address, rows] : by_node) {
-      if (address.empty()) return Status(result::kNoNode, "no node for partition");
-      v1::BatchGetRequest req;
-      for (size_t i : rows) KeyToProto(keys[i], req.add_keys());
-      for (const auto& b : bins) req.add_bins(b);
-      v1::BatchGetResponse resp;
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + p.timeout);
-      Status s = StatusFromGrpc(impl_->Stub(address)->BatchGet(&ctx, req, &resp), ctx);
-      if (!s.ok()) {
-        if (!IsRetryable(s.code())) return s;
-        refresh |= NeedsMapRefresh(s.code());
-        last = s;
-        pending.insert(pending.end(), rows.begin(), rows.end());
-        continue;
-      }
-      if (resp.records_size() != static_cast<int>(rows.size())) {
-        return Status(result::kClientError, "batch answer has the wrong number of rows");
-      }
-      for (size_t j = 0; j < rows.size(); ++j) {
-        const v1::BatchRecord& row = resp.records(static_cast<int>(j));
-        out[rows[j]].result_code = static_cast<int>(row.result_code());
-        if (row.result_code() == 0) RecordFromProto(row.record(), false, &out[rows[j]].record);
-        out[rows[j]].record.key = keys[rows[j]];
-      }
-    }
-    if (refresh) impl_->Refresh();
-  }
-  if (!pending.empty()) return last;
-  return out;
+  return Wait<std::vector<BatchRecord>>(
+      [&](auto done) { BatchGetAsync(keys, bins, policy, std::move(done)); });
+}
+
+void Client::BatchOperateAsync(std::vector<BatchOperation> rows, const WritePolicy* policy,
+                               std::function<void(Result<std::vector<BatchRecord>>)> done) {
+  const WritePolicy& p = policy ? *policy : impl_->config.write;
+  std::vector<Key> keys;
+  keys.reserve(rows.size());
+  for (const BatchOperation& r : rows) keys.push_back(r.key);
+  auto* call = new BatchCall<v1::BatchOperateRequest, v1::BatchOperateResponse>(
+      impl_.get(), std::move(keys), p, Replica::kMaster,
+      [rows = std::move(rows), p](size_t row, v1::BatchOperateRequest* req) {
+        *req->add_requests() = OperateRequestOf(rows[row].key, rows[row].ops, p);
+      },
+      [](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx, const v1::BatchOperateRequest* rq,
+         v1::BatchOperateResponse* rs, std::function<void(grpc::Status)> cb) {
+        stub->async()->BatchOperate(ctx, rq, rs, std::move(cb));
+      },
+      std::move(done));
+  call->Start();
+}
+
+Result<std::vector<BatchRecord>> Client::BatchOperate(const std::vector<BatchOperation>& rows,
+                                                      const WritePolicy* policy) {
+  return Wait<std::vector<BatchRecord>>(
+      [&](auto done) { BatchOperateAsync(rows, policy, std::move(done)); });
 }
 
 Status Client::Scan(const ScanSpec& spec, const std::function<bool(const Record&)>& fn,

@@ -1,12 +1,14 @@
 // Both smart clients against two real ternd nodes (127.0.0.65, .66, replication factor 2):
 // tern::wire::ClusterClient (Aerospike wire protocol) and libternclient (gRPC) each learn both
 // nodes from one seed, send every key to its master (no node proxies a single command), and
-// keep working when a node leaves. Plus the peers-clear-std parser.
+// keep working when a node leaves; libternclient's batches (sync and async) span both nodes. Plus
+// the peers-clear-std parser.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -165,6 +167,64 @@ TEST_F(ClusterClientsTest, TernClientRoutesEveryKeyToItsMasterAndFollowsAChange)
     ASSERT_TRUE(r.ok()) << i << ": " << r.status().message();
   }
   EXPECT_EQ((*c)->Nodes().size(), 1u);
+}
+
+TEST_F(ClusterClientsTest, TernClientBatchesSpanBothNodesSyncAndAsync) {
+  auto c = tern::Client::Connect({.seeds = {std::string(kAddresses[0]) + ":3100"}});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ((*c)->Nodes().size(), 2u);
+  // One batch writes 300 records (keys of both nodes), each row its own operations.
+  std::vector<tern::BatchOperation> writes;
+  for (int i = 0; i < 300; ++i) {
+    writes.push_back({tern::Key("test", "tb", int64_t{i}),
+                      {tern::Operation::Write("v", int64_t{i}), tern::Operation::Incr("n", i % 7),
+                       tern::Operation::Read("n")}});
+  }
+  auto written = (*c)->BatchOperate(writes);
+  ASSERT_TRUE(written.ok()) << written.status().message();
+  ASSERT_EQ(written->size(), 300u);
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_EQ((*written)[i].result_code, 0) << i;
+    EXPECT_EQ(*(*written)[i].record.Get("n"), tern::Value(int64_t{i % 7})) << i;
+  }
+
+  std::vector<tern::Key> keys;
+  for (int i = 0; i < 310; ++i) keys.emplace_back("test", "tb", int64_t{i});  // 10 missing
+  auto check = [&](const tern::Result<std::vector<tern::BatchRecord>>& rows) {
+    ASSERT_TRUE(rows.ok()) << rows.status().message();
+    ASSERT_EQ(rows->size(), 310u);
+    for (int i = 0; i < 310; ++i) {
+      const tern::BatchRecord& row = (*rows)[i];
+      if (i >= 300) {
+        EXPECT_EQ(row.result_code, 2) << i;
+        continue;
+      }
+      ASSERT_EQ(row.result_code, 0) << i;
+      EXPECT_EQ(*row.record.Get("v"), tern::Value(int64_t{i})) << i;
+      EXPECT_EQ(row.record.Get("n"), nullptr) << i;  // only the bin asked for
+    }
+  };
+  std::promise<tern::Result<std::vector<tern::BatchRecord>>> got;
+  (*c)->BatchGetAsync(keys, {"v"}, nullptr, [&](auto r) { got.set_value(std::move(r)); });
+  check(got.get_future().get());
+
+  // The async batch operate: a second increment through both nodes at once.
+  std::promise<tern::Result<std::vector<tern::BatchRecord>>> bumped;
+  std::vector<tern::BatchOperation> bumps;
+  for (int i = 0; i < 300; ++i) {
+    bumps.push_back({tern::Key("test", "tb", int64_t{i}),
+                     {tern::Operation::Incr("n", 1), tern::Operation::Read("n")}});
+  }
+  (*c)->BatchOperateAsync(bumps, nullptr, [&](auto r) { bumped.set_value(std::move(r)); });
+  auto b = bumped.get_future().get();
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  for (int i = 0; i < 300; ++i)
+    EXPECT_EQ(*(*b)[i].record.Get("n"), tern::Value(int64_t{i % 7 + 1}));
+
+  // After the second node leaves, the rows it mastered are re-routed within the same call.
+  ASSERT_EQ(nodes_[1]->Stop(), 0);
+  ASSERT_TRUE(WaitStable(1));
+  check((*c)->BatchGet(keys, {"v"}));
 }
 
 }  // namespace

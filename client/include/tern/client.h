@@ -78,6 +78,10 @@ class Client {
   Result<std::vector<BatchRecord>> BatchGet(const std::vector<Key>& keys,
                                             const std::vector<std::string>& bins = {},
                                             const ReadPolicy* policy = nullptr);
+  // Operations on many records, one row per BatchOperation in order (result code, and the
+  // bins the read operations asked for). Rows are grouped by master node, as BatchGet's.
+  Result<std::vector<BatchRecord>> BatchOperate(const std::vector<BatchOperation>& rows,
+                                                const WritePolicy* policy = nullptr);
 
   // Runs the record UDF module.function(record, args...) on the key's master and returns
   // what it returned (null for nil). A failing function is result code 100
@@ -119,6 +123,12 @@ class Client {
                     std::function<void(Result<Record>)> done);
   void DeleteAsync(const Key& key, const WritePolicy* policy,
                    std::function<void(Result<bool>)> done);
+  // The batch calls' async forms: the node requests go out at once, `done` runs once when
+  // every row has its answer (or the batch failed as a whole).
+  void BatchGetAsync(std::vector<Key> keys, std::vector<std::string> bins, const ReadPolicy* policy,
+                     std::function<void(Result<std::vector<BatchRecord>>)> done);
+  void BatchOperateAsync(std::vector<BatchOperation> rows, const WritePolicy* policy,
+                         std::function<void(Result<std::vector<BatchRecord>>)> done);
 
   // The nodes of the current map, and a fresh fetch of it.
   std::vector<NodeInfo> Nodes() const;

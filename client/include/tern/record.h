@@ -54,6 +54,12 @@ struct Operation {
   static Operation Delete() { return {Type::kDelete, "", {}}; }
 };
 
+// One row of Client::BatchOperate: the operations to run on one record.
+struct BatchOperation {
+  Key key;
+  std::vector<Operation> ops;
+};
+
 // Where a scan stands: partitions still to do, each with the last digest received. Pass it to
 // Client::Scan again to resume an interrupted scan where it stopped.
 struct ScanCursor {
