@@ -60,10 +60,15 @@ struct Insert {
   std::vector<BinValue> bins;
 };
 
-// SELECT * | bin, ... FROM ns[.set] [WHERE ...] [LIMIT n]
+// Which values of a bin an index holds: the bin itself, or a list's items, a map's keys or
+// values (CREATE LIST|MAPKEYS|MAPVALUES INDEX, and SELECT/AGGREGATE ... IN LIST|...).
+enum class IndexCollection { kNone, kList, kMapKeys, kMapValues };
+
+// SELECT * | bin, ... FROM ns[.set] [IN LIST|MAPKEYS|MAPVALUES] [WHERE ...] [LIMIT n]
 struct Select {
   Target target;
-  std::vector<std::string> bins;  // empty = every bin (*)
+  std::vector<std::string> bins;                // empty = every bin (*)
+  IndexCollection in = IndexCollection::kNone;  // the collection index WHERE uses
   std::optional<Predicate> where;
   std::optional<int64_t> limit;
 };
@@ -74,7 +79,6 @@ struct Delete {
   Value key;
 };
 
-enum class IndexCollection { kNone, kList, kMapKeys, kMapValues };
 enum class IndexType { kNumeric, kString, kBlob, kGeo2dSphere };
 
 // CREATE [LIST|MAPKEYS|MAPVALUES] INDEX name ON ns[.set] (bin) NUMERIC|STRING|BLOB|GEO2DSPHERE
@@ -112,12 +116,14 @@ struct Execute {
   std::optional<Value> key;
 };
 
-// AGGREGATE module.function(args) ON ns[.set] [WHERE bin = v | WHERE bin BETWEEN a AND b]
+// AGGREGATE module.function(args) ON ns[.set] [IN LIST|MAPKEYS|MAPVALUES]
+//   [WHERE bin = v | WHERE bin BETWEEN a AND b]
 struct Aggregate {
   std::string module;
   std::string function;
   std::vector<Value> args;
   Target target;
+  IndexCollection in = IndexCollection::kNone;
   std::optional<Predicate> where;  // BinEquals or BinBetween, never PrimaryKeyEquals
 };
 

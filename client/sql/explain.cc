@@ -19,6 +19,12 @@ const std::optional<Predicate>* WhereOf(const StatementBody& body) {
   return nullptr;
 }
 
+IndexCollection InOf(const StatementBody& body) {
+  if (const auto* sel = std::get_if<Select>(&body)) return sel->in;
+  if (const auto* agg = std::get_if<Aggregate>(&body)) return agg->in;
+  return IndexCollection::kNone;
+}
+
 const Target* TargetOf(const StatementBody& body) {
   return std::visit(
       [](const auto& s) -> const Target* {
@@ -88,6 +94,19 @@ std::string DescribePlan(const Statement& statement) {
     }
     if (key != nullptr) absl::StrAppend(&out, ", PK = ", ValueText(*key));
   } else if (plan == Plan::kIndexQuery) {
+    switch (InOf(body)) {
+      case IndexCollection::kNone:
+        break;
+      case IndexCollection::kList:
+        absl::StrAppend(&out, ", LIST index");
+        break;
+      case IndexCollection::kMapKeys:
+        absl::StrAppend(&out, ", MAPKEYS index");
+        break;
+      case IndexCollection::kMapValues:
+        absl::StrAppend(&out, ", MAPVALUES index");
+        break;
+    }
     const Predicate& p = **WhereOf(body);
     if (const auto* eq = std::get_if<BinEquals>(&p)) {
       absl::StrAppend(&out, ", bin '", eq->bin, "' = ", ValueText(eq->value));

@@ -222,6 +222,24 @@ class Parser {
 
   // ---- clauses ------------------------------------------------------------------------------
 
+  // [IN LIST | MAPKEYS | MAPVALUES]: query a collection index (AQL's spelling).
+  absl::StatusOr<IndexCollection> ParseIn() {
+    if (!TakeKeyword("IN")) return IndexCollection::kNone;
+    if (TakeKeyword("LIST")) return IndexCollection::kList;
+    if (TakeKeyword("MAPKEYS")) return IndexCollection::kMapKeys;
+    if (TakeKeyword("MAPVALUES")) return IndexCollection::kMapValues;
+    return Expected("LIST, MAPKEYS or MAPVALUES after IN");
+  }
+
+  // A collection index is only reached through a bin predicate.
+  absl::Status CheckIn(IndexCollection in, const std::optional<Predicate>& where, Location at) {
+    if (in == IndexCollection::kNone) return absl::OkStatus();
+    if (!where || std::holds_alternative<PrimaryKeyEquals>(*where)) {
+      return SyntaxError(at, "IN LIST, MAPKEYS or MAPVALUES needs WHERE bin = v or BETWEEN");
+    }
+    return absl::OkStatus();
+  }
+
   // After WHERE: PK = v | bin = v | bin BETWEEN a AND b
   absl::StatusOr<LocatedPredicate> ParseWhere() {
     LocatedPredicate out;
@@ -378,10 +396,13 @@ class Parser {
     }
     TERN_SQL_TRY(ExpectKeyword("FROM", sel.bins.empty() ? "after '*'" : "after the bin list"));
     TERN_SQL_ASSIGN(sel.target, ParseTarget("after FROM"));
+    const Location in_at = Peek().location;
+    TERN_SQL_ASSIGN(sel.in, ParseIn());
     if (TakeKeyword("WHERE")) {
       TERN_SQL_ASSIGN(LocatedPredicate where, ParseWhere());
       sel.where = std::move(where.predicate);
     }
+    TERN_SQL_TRY(CheckIn(sel.in, sel.where, in_at));
     if (TakeKeyword("LIMIT")) {
       const Token& n = Peek();
       if (n.kind != TokenKind::kInteger || n.integer <= 0) {
@@ -497,6 +518,8 @@ class Parser {
   absl::StatusOr<StatementBody> ParseAggregate() {
     Aggregate agg;
     TERN_SQL_TRY(ParseCall(agg, "AGGREGATE"));
+    const Location in_at = Peek().location;
+    TERN_SQL_ASSIGN(agg.in, ParseIn());
     if (TakeKeyword("WHERE")) {
       TERN_SQL_ASSIGN(LocatedPredicate where, ParseWhere());
       if (std::holds_alternative<PrimaryKeyEquals>(where.predicate)) {
@@ -504,6 +527,7 @@ class Parser {
       }
       agg.where = std::move(where.predicate);
     }
+    TERN_SQL_TRY(CheckIn(agg.in, agg.where, in_at));
     return agg;
   }
 

@@ -105,9 +105,24 @@ class RowBuilder {
 };
 
 // The namespace's index usable for `WHERE bin = v | bin BETWEEN a AND b`, and its key range.
-absl::Status MatchIndex(txn::Engine& engine, const sql::Target& target, const sql::Predicate& where,
-                        std::shared_ptr<index::SecondaryIndex>* idx, std::string* lo,
-                        std::string* hi) {
+index::SindexCollection CollectionOf(sql::IndexCollection in) {
+  switch (in) {
+    case sql::IndexCollection::kNone:
+      break;
+    case sql::IndexCollection::kList:
+      return index::SindexCollection::kList;
+    case sql::IndexCollection::kMapKeys:
+      return index::SindexCollection::kMapKeys;
+    case sql::IndexCollection::kMapValues:
+      return index::SindexCollection::kMapValues;
+  }
+  return index::SindexCollection::kDefault;
+}
+
+absl::Status MatchIndex(txn::Engine& engine, const sql::Target& target, sql::IndexCollection in,
+                        const sql::Predicate& where, std::shared_ptr<index::SecondaryIndex>* idx,
+                        std::string* lo, std::string* hi) {
+  const index::SindexCollection collection = CollectionOf(in);
   const ns::Namespace* ns = engine.catalog().Find(target.ns);
   if (!ns) return MakeError(ResultCode::kNamespaceNotFound, "no namespace " + target.ns);
   std::string bin;
@@ -143,17 +158,22 @@ absl::Status MatchIndex(txn::Engine& engine, const sql::Target& target, const sq
   if (auto all = ns->sindexes()) {
     for (const auto& i : *all) {
       const index::SindexDef& d = i->def();
-      if (d.bin == bin && d.type == type && d.collection == index::SindexCollection::kDefault &&
-          d.context.empty() && (d.set.empty() || d.set == target.set) && !i->dropped()) {
+      if (d.bin == bin && d.type == type && d.collection == collection && d.context.empty() &&
+          (d.set.empty() || d.set == target.set) && !i->dropped()) {
         *idx = i;
         break;
       }
     }
   }
   if (!*idx) {
-    return MakeError(ResultCode::kIndexNotFound,
-                     absl::StrCat("no index on bin '", bin, "' of ", target.ns,
-                                  target.set.empty() ? "" : ".", target.set));
+    return MakeError(
+        ResultCode::kIndexNotFound,
+        absl::StrCat("no ",
+                     collection == index::SindexCollection::kDefault
+                         ? std::string()
+                         : absl::StrCat(base::Absl(index::SindexCollectionName(collection)), " "),
+                     "index on bin '", bin, "' of ", target.ns, target.set.empty() ? "" : ".",
+                     target.set));
   }
   if (!(*idx)->KeyOf(low, lo) || !(*idx)->KeyOf(high, hi) || *lo > *hi) {
     return MakeError(ResultCode::kParameterError, "bad index range");
@@ -288,7 +308,7 @@ absl::Status SqlExecutor::Select(const sql::Select& s, v1::SqlResponse* out) {
     }
     std::shared_ptr<index::SecondaryIndex> idx;
     std::string lo, hi;
-    if (absl::Status st = MatchIndex(engine_, s.target, *s.where, &idx, &lo, &hi); !st.ok()) {
+    if (absl::Status st = MatchIndex(engine_, s.target, s.in, *s.where, &idx, &lo, &hi); !st.ok()) {
       return st;
     }
     txn::QueryMatches m = Matches(idx, lo, hi);
@@ -463,7 +483,7 @@ absl::Status SqlExecutor::Aggregate(const sql::Aggregate& s, v1::SqlResponse* ou
   if (s.where) {
     std::shared_ptr<index::SecondaryIndex> idx;
     std::string lo, hi;
-    if (absl::Status st = MatchIndex(engine_, s.target, *s.where, &idx, &lo, &hi); !st.ok()) {
+    if (absl::Status st = MatchIndex(engine_, s.target, s.in, *s.where, &idx, &lo, &hi); !st.ok()) {
       return st;
     }
     matches = Matches(idx, lo, hi);

@@ -227,6 +227,31 @@ TEST(ParserSelectTest, Between) {
   EXPECT_EQ(range.high, Int(40));
 }
 
+TEST(ParserSelectTest, InCollectionIndex) {
+  auto sel = As<Select>("SELECT * FROM test.demo IN LIST WHERE tags = 'red' LIMIT 3");
+  EXPECT_EQ(sel.in, IndexCollection::kList);
+  EXPECT_EQ(std::get<BinEquals>(*sel.where).bin, "tags");
+  EXPECT_EQ(sel.limit, 3);
+  EXPECT_EQ(As<Select>("select * from test in mapkeys where m = 'k'").in,
+            IndexCollection::kMapKeys);
+  EXPECT_EQ(As<Select>("SELECT a FROM test.s IN MAPVALUES WHERE m BETWEEN 1 AND 2").in,
+            IndexCollection::kMapValues);
+  EXPECT_EQ(As<Select>("SELECT * FROM test.demo WHERE a = 1").in, IndexCollection::kNone);
+  auto agg = As<Aggregate>("AGGREGATE s.count() ON test.demo IN LIST WHERE tags = 'x'");
+  EXPECT_EQ(agg.in, IndexCollection::kList);
+}
+
+TEST(ParserSelectTest, InErrors) {
+  EXPECT_EQ(ErrorOf("SELECT * FROM test.demo IN TREE WHERE a = 1"),
+            "line 1, column 28: expected LIST, MAPKEYS or MAPVALUES after IN, got 'TREE'");
+  EXPECT_EQ(ErrorOf("SELECT * FROM test.demo IN LIST"),
+            "line 1, column 25: IN LIST, MAPKEYS or MAPVALUES needs WHERE bin = v or BETWEEN");
+  EXPECT_EQ(ErrorOf("SELECT * FROM test.demo IN LIST WHERE PK = 1"),
+            "line 1, column 25: IN LIST, MAPKEYS or MAPVALUES needs WHERE bin = v or BETWEEN");
+  EXPECT_EQ(ErrorOf("AGGREGATE s.f() ON test IN MAPKEYS"),
+            "line 1, column 25: IN LIST, MAPKEYS or MAPVALUES needs WHERE bin = v or BETWEEN");
+}
+
 TEST(ParserSelectTest, KeywordsAsBinNames) {
   // Bins may share a keyword's spelling where the grammar expects a name.
   auto sel = As<Select>("SELECT limit, from FROM test.demo WHERE where = 'x'");
