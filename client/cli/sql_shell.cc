@@ -94,6 +94,7 @@ bool RunOne(Client& client, const sql::Statement& st, bool as_json) {
                 {"affected", r->affected},
                 {"message", r->message}};
     if (!r->plan.empty()) out["plan"] = r->plan;
+    if (r->job_id != 0) out["job_id"] = r->job_id;
     std::cout << Dump(out) << "\n";
     return true;
   }

@@ -620,6 +620,7 @@ Result<SqlResult> Client::Sql(const std::string& statement, const std::string& n
   out.affected = resp.affected();
   out.message = resp.message();
   out.plan = resp.plan();
+  out.job_id = resp.job_id();
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -225,6 +226,92 @@ TEST_F(ClusterClientsTest, TernClientBatchesSpanBothNodesSyncAndAsync) {
   ASSERT_EQ(nodes_[1]->Stop(), 0);
   ASSERT_TRUE(WaitStable(1));
   check((*c)->BatchGet(keys, {"v"}));
+}
+
+// SQL statements sent to one node cover the records of both: each node runs its share over
+// the partitions it masters and the receiving node merges the rows.
+TEST_F(ClusterClientsTest, SqlRunsOverEveryNode) {
+  auto c = tern::Client::Connect({.seeds = {std::string(kAddresses[0]) + ":3100"}});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  int on_first = 0;
+  for (int i = 0; i < 200; ++i) {
+    tern::Key k("test", "sq", int64_t{i});
+    on_first += (*c)->NodeFor(k) == std::string(kAddresses[0]) + ":3100";
+    tern::WritePolicy wp;
+    wp.send_key = true;
+    ASSERT_TRUE((*c)->Put(k, {{"v", int64_t{i}}, {"even", int64_t{i % 2}}}, &wp).ok());
+  }
+  ASSERT_GT(on_first, 50);  // both nodes master some
+  ASSERT_LT(on_first, 150);
+  const std::string first = std::string(kAddresses[0]) + ":3100";
+  const std::string second = std::string(kAddresses[1]) + ":3100";
+  auto keys_of = [](const tern::SqlResult& r) {
+    std::set<int64_t> keys;
+    for (const auto& row : r.rows) keys.insert(row[0].as_int());
+    return keys;
+  };
+  for (const std::string& node : {first, second}) {
+    auto all = (*c)->Sql("SELECT * FROM test.sq", node);
+    ASSERT_TRUE(all.ok()) << all.status().message();
+    EXPECT_EQ(all->rows.size(), 200u) << node;  // every record once: no replica counted twice
+    EXPECT_EQ(keys_of(*all).size(), 200u) << node;
+    EXPECT_EQ(all->message, "200 rows");
+    auto some = (*c)->Sql("SELECT v FROM test.sq LIMIT 30", node);
+    ASSERT_TRUE(some.ok()) << some.status().message();
+    EXPECT_EQ(some->rows.size(), 30u);
+    EXPECT_EQ(some->columns, (std::vector<std::string>{"PK", "v"}));
+  }
+  auto created = (*c)->Sql("CREATE INDEX sq_even ON test.sq (even) NUMERIC", second);
+  ASSERT_TRUE(created.ok()) << created.status().message();
+  tern::Result<tern::SqlResult> evens = tern::Status();
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    evens = (*c)->Sql("SELECT * FROM test.sq WHERE even = 0", first);
+    if (evens.ok() && evens->rows.size() == 100) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(evens.ok()) << evens.status().message();
+  EXPECT_EQ(evens->rows.size(), 100u);
+
+  // EXECUTE without a key: a background job with one id on both nodes, over every record.
+  auto hash = (*c)->RegisterUdf("sqbump.lua", R"(function bump(rec)
+  rec['v'] = rec['v'] + 1000
+  aerospike:update(rec)
+end
+function total(s)
+  return s:map(function(r) return r['v'] end):reduce(function(a, b) return a + b end)
+end
+)");
+  ASSERT_TRUE(hash.ok()) << hash.status().message();
+  auto job = (*c)->Sql("EXECUTE sqbump.bump() ON test.sq", second);
+  ASSERT_TRUE(job.ok()) << job.status().message();
+  ASSERT_NE(job->job_id, 0u);
+  EXPECT_EQ(job->message, "job " + std::to_string(job->job_id) + " started on 2 nodes");
+  for (TestNode* n : {nodes_[0].get(), nodes_[1].get()}) {
+    std::string show;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      show = n->Get("/v1/info/query-show:trid=" + std::to_string(job->job_id)).body;
+      if (show.find("status=done") != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_NE(show.find("status=done"), std::string::npos) << show;
+  }
+  for (int i = 0; i < 200; ++i) {
+    auto r = (*c)->Get(tern::Key("test", "sq", int64_t{i}));
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(*r->Get("v"), tern::Value(int64_t{i + 1000})) << i;  // once, not once per copy
+  }
+  // AGGREGATE: each node reduces its records, the receiving node reduces the nodes' values.
+  const int64_t sum = 200 * 1000 + 199 * 200 / 2;
+  for (const std::string& node : {first, second}) {
+    auto total = (*c)->Sql("AGGREGATE sqbump.total() ON test.sq", node);
+    ASSERT_TRUE(total.ok()) << total.status().message();
+    ASSERT_EQ(total->rows.size(), 1u);
+    EXPECT_EQ(total->rows[0][0], tern::Value(sum));
+    auto evens_total = (*c)->Sql("AGGREGATE sqbump.total() ON test.sq WHERE even = 0", node);
+    ASSERT_TRUE(evens_total.ok()) << evens_total.status().message();
+    ASSERT_EQ(evens_total->rows.size(), 1u);
+    EXPECT_EQ(evens_total->rows[0][0], tern::Value(int64_t{100 * 1000 + 99 * 100}));
+  }
 }
 
 }  // namespace

@@ -49,6 +49,7 @@ struct SqlResult {
   uint64_t affected = 0;                 // records written or deleted
   std::string message;                   // "1 record inserted", "2 rows", ...
   std::string plan;                      // EXPLAIN's plan line
+  uint64_t job_id = 0;                   // EXECUTE without a key: its background job
 };
 
 // One node as the partition map names it.
@@ -112,7 +113,7 @@ class Client {
                                                   const std::string& node_address = "");
 
   // Runs one statement of the SQL-like language on one node (empty `node_address` = any node),
-  // which executes it against its own records. REGISTER MODULE is not sent: use RegisterUdf.
+  // which executes it over the whole cluster. REGISTER MODULE is not sent: use RegisterUdf.
   Result<SqlResult> Sql(const std::string& statement, const std::string& node_address = "");
 
   void GetAsync(const Key& key, std::vector<std::string> bins, const ReadPolicy* policy,

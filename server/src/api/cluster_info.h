@@ -32,6 +32,7 @@ class ClusterInfo {
   std::string StatisticsFields() const;
   uint32_t Size() const;
   // The current view; null without a cluster (a cluster of one) or before this node joined.
+  cluster::Cluster* get() const { return cluster_; }  // null without a cluster
   std::shared_ptr<const cluster::View> View() const {
     return cluster_ ? cluster_->view() : nullptr;
   }

@@ -39,6 +39,7 @@ class InfoCommands {
   }
 
   const ClusterInfo& cluster() const { return cluster_; }
+  query::JobManager* jobs() const { return jobs_; }
 
   // Answers one command line (`name`, `name:k=v;k=v` or `name/arg/arg`) with its value,
   // without the echo. Unknown commands answer `ERROR:4:unrecognized command`.

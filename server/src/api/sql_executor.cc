@@ -1,9 +1,12 @@
 #include "api/sql_executor.h"
 
 #include <algorithm>
+#include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <utility>
 #include <variant>
@@ -16,6 +19,7 @@
 #include "base/result_code.h"
 #include "base/strings.h"
 #include "index/secondary_index.h"
+#include "query/background_apply.h"
 #include "sql/explain.h"
 #include "sql/parser.h"
 
@@ -230,17 +234,126 @@ void InfoRows(std::string_view text, char field_sep, v1::SqlResponse* out,
   }
 }
 
+// Whether the statement covers many records and so runs on every node of the cluster.
+bool RunsOnEveryNode(const sql::Statement& st) {
+  if (const auto* sel = std::get_if<sql::Select>(&st.body)) {
+    return !sel->where || !std::holds_alternative<sql::PrimaryKeyEquals>(*sel->where);
+  }
+  if (const auto* exec = std::get_if<sql::Execute>(&st.body)) return !exec->key;
+  return std::holds_alternative<sql::Aggregate>(st.body);
+}
+
+// Appends another node's rows to `out`, matching columns by name: a column only `part` has is
+// added (null in the rows already there). Stops at `limit` rows.
+void MergeRows(const v1::SqlResponse& part, uint64_t limit, v1::SqlResponse* out) {
+  std::vector<int> to(part.columns_size());
+  for (int c = 0; c < part.columns_size(); ++c) {
+    auto it = std::find(out->columns().begin(), out->columns().end(), part.columns(c));
+    if (it == out->columns().end()) {
+      out->add_columns(part.columns(c));
+      for (v1::SqlRow& row : *out->mutable_rows()) row.add_values();
+      to[c] = out->columns_size() - 1;
+    } else {
+      to[c] = static_cast<int>(it - out->columns().begin());
+    }
+  }
+  for (const v1::SqlRow& row : part.rows()) {
+    if (static_cast<uint64_t>(out->rows_size()) >= limit) break;
+    v1::SqlRow* merged = out->add_rows();
+    for (int c = 0; c < out->columns_size(); ++c) merged->add_values();
+    for (int c = 0; c < row.values_size() && c < static_cast<int>(to.size()); ++c) {
+      *merged->mutable_values(to[c]) = row.values(c);
+    }
+  }
+}
+
+// Random, as the clients' task ids: ids from different coordinators must not meet.
+uint64_t NewJobId() {
+  thread_local std::mt19937_64 gen{std::random_device{}()};
+  uint64_t id = 0;
+  while (id == 0) id = gen();
+  return id;
+}
+
+std::string RowCount(int rows) { return absl::StrCat(rows, rows == 1 ? " row" : " rows"); }
+
 }  // namespace
+
+SqlExecutor::SqlExecutor(txn::Engine& engine, InfoCommands& info, query::IndexCatalog* indexes,
+                         udf::ModuleRegistry* modules)
+    : engine_(engine), info_(info), indexes_(indexes), modules_(modules) {
+  if (cluster::Cluster* c = info_.cluster().get()) {
+    c->SetSqlHandler([this](const fabric::v1::SqlShare& share, fabric::v1::SqlShareReply* reply) {
+      OnShare(share, reply);
+    });
+  }
+}
+
+SqlExecutor::~SqlExecutor() {
+  if (cluster::Cluster* c = info_.cluster().get()) c->SetSqlHandler(nullptr);
+}
 
 absl::Status SqlExecutor::Run(std::string_view text, v1::SqlResponse* out) {
   auto statement = sql::ParseOne(text);
   if (!statement.ok()) {
     return MakeError(ResultCode::kParameterError, base::Std(statement.status().message()));
   }
-  return Run(*statement, out);
+  const sql::Statement& st = *statement;
+  // The same job id on every node, so query-show:trid=<id> finds it on each.
+  const uint64_t job_id = std::holds_alternative<sql::Execute>(st.body) ? NewJobId() : 0;
+  if (st.explain || !RunsOnEveryNode(st)) return RunShare(st, job_id, out);
+  fabric::v1::SqlShare share;
+  share.set_statement(std::string(text));
+  share.set_job_id(job_id);
+  // The other nodes run their shares while this one runs its own.
+  using Answers = std::vector<cluster::Answer<fabric::v1::SqlShareReply>>;
+  std::future<Answers> peers;
+  if (cluster::Cluster* cluster = info_.cluster().get()) {
+    peers = std::async(std::launch::async, [cluster, &share] {
+      return cluster->ShareSql(share, std::chrono::minutes(10));
+    });
+  }
+  absl::Status local = RunShare(st, job_id, out);
+  Answers answers = peers.valid() ? peers.get() : Answers();
+  if (!local.ok()) return local;
+  uint64_t limit = UINT64_MAX;
+  if (const auto* sel = std::get_if<sql::Select>(&st.body); sel && sel->limit) {
+    limit = static_cast<uint64_t>(*sel->limit);
+  }
+  for (const auto& a : answers) {
+    if (!a.status.ok()) {
+      return MakeError(ResultCode::kTimeout,
+                       absl::StrCat("a node did not run its share: ", a.status.error_message()));
+    }
+    if (a.reply.result() != 0) {
+      return MakeError(static_cast<ResultCode>(a.reply.result()), a.reply.message());
+    }
+    MergeRows(a.reply.response(), limit, out);
+    out->set_affected(out->affected() + a.reply.response().affected());
+  }
+  if (const auto* agg = std::get_if<sql::Aggregate>(&st.body)) {
+    if (absl::Status m = MergeAggregates(*agg, out); !m.ok()) return m;
+  }
+  if (job_id != 0) {
+    Message(out, absl::StrCat("job ", job_id, " started on ", answers.size() + 1,
+                              answers.empty() ? " node" : " nodes"));
+  } else if (std::holds_alternative<sql::Select>(st.body)) {
+    Message(out, RowCount(out->rows_size()));
+  }
+  return absl::OkStatus();
 }
 
-absl::Status SqlExecutor::Run(const sql::Statement& st, v1::SqlResponse* out) {
+void SqlExecutor::OnShare(const fabric::v1::SqlShare& share, fabric::v1::SqlShareReply* reply) {
+  auto statement = sql::ParseOne(share.statement());
+  absl::Status s = statement.ok() ? RunShare(*statement, share.job_id(), reply->mutable_response())
+                                  : MakeError(ResultCode::kParameterError,
+                                              base::Std(statement.status().message()));
+  reply->set_result(static_cast<uint32_t>(base::ResultCodeOf(s)));
+  if (!s.ok()) reply->set_message(std::string(s.message()));
+}
+
+absl::Status SqlExecutor::RunShare(const sql::Statement& st, uint64_t job_id,
+                                   v1::SqlResponse* out) {
   if (st.explain) {
     out->set_plan(sql::DescribePlan(st));
     out->add_columns("plan");
@@ -261,7 +374,9 @@ absl::Status SqlExecutor::Run(const sql::Statement& st, v1::SqlResponse* out) {
                            "or call RegisterUdf");
         }
         if constexpr (std::is_same_v<T, sql::RemoveModule>) return RemoveModule(s, out);
-        if constexpr (std::is_same_v<T, sql::Execute>) return Execute(s, out);
+        if constexpr (std::is_same_v<T, sql::Execute>) {
+          return s.key ? Execute(s, out) : ExecuteAll(s, job_id, out);
+        }
         if constexpr (std::is_same_v<T, sql::Aggregate>) return Aggregate(s, out);
         if constexpr (std::is_same_v<T, sql::Show>) return Show(s, out);
         if constexpr (std::is_same_v<T, sql::Truncate>) return Truncate(s, out);
@@ -317,6 +432,7 @@ absl::Status SqlExecutor::Select(const sql::Select& s, v1::SqlResponse* out) {
     opts.set = s.target.set;
     for (const base::Digest& d : m.digests) {
       if (rows.size() >= limit) break;
+      if (!engine_.Serves(s.target.ns, base::PartitionOf(d))) continue;  // its master's share
       engine_.ReadForQuery(opts, d, [&](const txn::ScannedRecord& r) {
         if (r.record && m.still_matches(*r.record)) rows.Add(r.record->key, *r.record);
       });
@@ -328,6 +444,7 @@ absl::Status SqlExecutor::Select(const sql::Select& s, v1::SqlResponse* out) {
   opts.set = s.target.set;
   opts.bins = s.bins;
   for (uint32_t p = 0; p < base::kPartitionCount && rows.size() < limit; ++p) {
+    if (!engine_.Serves(s.target.ns, p)) continue;  // its master's share
     absl::Status st =
         engine_.ScanPartition(opts, p, std::nullopt, [&](const txn::ScannedRecord& r) {
           if (r.record) rows.Add(r.record->key, *r.record);
@@ -408,7 +525,6 @@ absl::Status SqlExecutor::RemoveModule(const sql::RemoveModule& s, v1::SqlRespon
 }
 
 absl::Status SqlExecutor::Execute(const sql::Execute& s, v1::SqlResponse* out) {
-  if (!s.key) return ExecuteAll(s, out);
   txn::Request req;
   req.command = txn::Command::kUdf;
   if (absl::Status st = KeyRequest(s.target, *s.key, &req); !st.ok()) return st;
@@ -429,46 +545,28 @@ absl::Status SqlExecutor::Execute(const sql::Execute& s, v1::SqlResponse* out) {
   return absl::OkStatus();
 }
 
-absl::Status SqlExecutor::ExecuteAll(const sql::Execute& s, v1::SqlResponse* out) {
+absl::Status SqlExecutor::ExecuteAll(const sql::Execute& s, uint64_t job_id, v1::SqlResponse* out) {
   if (!engine_.catalog().Find(s.target.ns)) {
     return MakeError(ResultCode::kNamespaceNotFound, "no namespace " + s.target.ns);
   }
+  query::JobManager* jobs = info_.jobs();
+  if (!jobs) return MakeError(ResultCode::kUnsupportedFeature, "this node runs no jobs");
+  txn::Request tmpl;
+  tmpl.command = txn::Command::kUdf;
+  tmpl.ns = s.target.ns;
+  tmpl.set = s.target.set;
+  tmpl.udf_module = s.module;
+  tmpl.udf_function = s.function;
+  tmpl.udf_args = s.args;
   txn::ScanOptions opts;
   opts.ns = s.target.ns;
   opts.set = s.target.set;
-  opts.metadata_only = true;
-  uint64_t done = 0, failed = 0;
-  std::string first_error;
-  for (uint32_t p = 0; p < base::kPartitionCount; ++p) {
-    // The partition's records first, then the calls: a scan never waits on a record lock.
-    std::vector<std::pair<base::Digest, std::string>> records;
-    absl::Status st =
-        engine_.ScanPartition(opts, p, std::nullopt, [&](const txn::ScannedRecord& r) {
-          records.emplace_back(r.digest, r.set);
-          return true;
-        });
-    if (!st.ok()) return st;
-    for (auto& [digest, set] : records) {
-      txn::Request req;
-      req.command = txn::Command::kUdf;
-      req.ns = s.target.ns;
-      req.set = std::move(set);
-      req.digest = digest;
-      req.udf_module = s.module;
-      req.udf_function = s.function;
-      req.udf_args = s.args;
-      txn::Response resp = engine_.Execute(req);
-      if (resp.result == ResultCode::kOk) {
-        ++done;
-      } else if (resp.result != ResultCode::kRecordNotFound) {  // gone since the scan
-        if (failed++ == 0) first_error = std::string(ErrorOf(resp).message());
-      }
-    }
+  if (!jobs->Submit(job_id, s.target.ns, s.target.set,
+                    query::BackgroundApply(engine_, std::move(opts), std::move(tmpl)))) {
+    return MakeError(ResultCode::kParameterError, absl::StrCat("job ", job_id, " exists"));
   }
-  out->set_affected(done);
-  Message(out, absl::StrCat(done, done == 1 ? " record" : " records", " processed",
-                            failed ? absl::StrCat(", ", failed, " failed (", first_error, ")")
-                                   : std::string()));
+  out->set_job_id(job_id);
+  Message(out, absl::StrCat("job ", job_id, " started"));
   return absl::OkStatus();
 }
 
@@ -498,6 +596,27 @@ absl::Status SqlExecutor::Aggregate(const sql::Aggregate& s, v1::SqlResponse* ou
   if (!st.ok()) return st;
   if (!convert.ok()) return convert;
   Message(out, absl::StrCat(out->rows_size(), out->rows_size() == 1 ? " row" : " rows"));
+  return absl::OkStatus();
+}
+
+absl::Status SqlExecutor::MergeAggregates(const sql::Aggregate& s, v1::SqlResponse* out) {
+  std::vector<record::Value> partials;
+  for (const v1::SqlRow& row : out->rows()) {
+    if (row.values_size() != 1) continue;
+    auto v = ValueFromProto(row.values(0));
+    if (!v.ok()) return v.status();
+    partials.push_back(*std::move(v));
+  }
+  out->clear_rows();
+  absl::Status convert;
+  absl::Status st =
+      engine_.MergeAggregates(s.module, s.function, s.args, partials, [&](record::Value v) {
+        absl::Status c = ValueToProto(v, out->add_rows()->add_values());
+        if (!c.ok() && convert.ok()) convert = c;
+      });
+  if (!st.ok()) return st;
+  if (!convert.ok()) return convert;
+  Message(out, RowCount(out->rows_size()));
   return absl::OkStatus();
 }
 

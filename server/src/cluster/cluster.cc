@@ -213,6 +213,24 @@ absl::Status Cluster::Proxy(const std::string& fabric_address, const fabric::v1:
   return absl::OkStatus();
 }
 
+void Cluster::SetSqlHandler(SqlHandler handler) {
+  std::unique_lock lock(sql_mu_);
+  sql_handler_ = std::move(handler);
+}
+
+std::vector<Answer<fabric::v1::SqlShareReply>> Cluster::ShareSql(
+    const fabric::v1::SqlShare& share, std::chrono::milliseconds timeout) {
+  auto v = membership_->view();
+  std::vector<std::string> addresses;
+  if (v) {
+    for (size_t i = 0; i < v->members.size(); ++i) {
+      if (static_cast<int>(i) != v->self) addresses.push_back(v->addresses[i].fabric);
+    }
+  }
+  if (addresses.empty()) return {};
+  return fabric_.CallAll(addresses, share, &fabric::v1::Fabric::Stub::AsyncSql, timeout);
+}
+
 ClusterStats Cluster::Stats() const {
   ClusterStats s;
   auto v = membership_->view();

@@ -6,9 +6,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "base/config.h"
@@ -81,6 +84,15 @@ class Cluster {
   // Replication latency observer (metrics): seconds per replicated write.
   void OnReplicated(std::function<void(double)> fn) { on_replicated_ = std::move(fn); }
 
+  // SQL statements run over the whole cluster: `handler` runs another node's share here (set
+  // by the gRPC front door, which owns the executor; an empty one detaches it and waits for a
+  // running share). ShareSql sends a share to every other member of the view and waits for
+  // all answers, in the view's order.
+  using SqlHandler = std::function<void(const fabric::v1::SqlShare&, fabric::v1::SqlShareReply*)>;
+  void SetSqlHandler(SqlHandler handler);
+  std::vector<Answer<fabric::v1::SqlShareReply>> ShareSql(const fabric::v1::SqlShare& share,
+                                                          std::chrono::milliseconds timeout);
+
  private:
   friend class FabricService;
   // Sends one replica write to each target in parallel and waits for every answer.
@@ -102,6 +114,8 @@ class Cluster {
   std::unique_ptr<grpc::Server> server_;
   LocalData* data_ = nullptr;
   std::function<void(double)> on_replicated_;
+  std::shared_mutex sql_mu_;  // held shared while a share runs
+  SqlHandler sql_handler_;
   mutable std::atomic<uint64_t> proxies_{0};
   std::atomic<uint64_t> replica_writes_{0};
 };

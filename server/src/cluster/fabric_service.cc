@@ -43,4 +43,12 @@ grpc::Status FabricService::Smd(grpc::ServerContext*, const fabric::v1::SmdExcha
   return grpc::Status::OK;
 }
 
+grpc::Status FabricService::Sql(grpc::ServerContext*, const fabric::v1::SqlShare* req,
+                                fabric::v1::SqlShareReply* reply) {
+  std::shared_lock lock(cluster_.sql_mu_);
+  if (!cluster_.sql_handler_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "no SQL here");
+  cluster_.sql_handler_(*req, reply);
+  return grpc::Status::OK;
+}
+
 }  // namespace tern::cluster

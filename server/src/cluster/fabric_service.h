@@ -22,6 +22,8 @@ class FabricService final : public fabric::v1::Fabric::Service {
                      fabric::v1::ProxyReply* reply) override;
   grpc::Status Smd(grpc::ServerContext*, const fabric::v1::SmdExchange* req,
                    fabric::v1::SmdExchange* reply) override;
+  grpc::Status Sql(grpc::ServerContext*, const fabric::v1::SqlShare* req,
+                   fabric::v1::SqlShareReply* reply) override;
 
  private:
   Cluster& cluster_;

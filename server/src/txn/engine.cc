@@ -878,6 +878,14 @@ absl::Status Engine::Aggregate(const ScanOptions& opts, std::string_view module,
   return scan_error.ok() ? s : scan_error;
 }
 
+absl::Status Engine::MergeAggregates(std::string_view module, std::string_view function,
+                                     std::span<const record::Value> args,
+                                     std::span<const record::Value> partials,
+                                     absl::FunctionRef<void(record::Value)> emit) {
+  if (!udf_) return MakeError(ResultCode::kUnsupportedFeature, "this node runs no UDFs");
+  return udf_->MergeAggregates(module, function, args, partials, emit);
+}
+
 absl::Status Engine::Truncate(std::string_view ns_name, std::string_view set, int64_t before_ms) {
   ns::Namespace* ns = catalog_.Find(ns_name);
   if (!ns)

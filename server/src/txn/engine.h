@@ -99,6 +99,12 @@ class Engine final : public cluster::LocalData {
   absl::Status Aggregate(const ScanOptions& opts, std::string_view module,
                          std::string_view function, std::span<const record::Value> args,
                          const QueryMatches* matches, absl::FunctionRef<void(record::Value)> emit);
+  // Merges the values every node's Aggregate yielded into the stream's answer (the final
+  // reduce and the stages after it), as a client does.
+  absl::Status MergeAggregates(std::string_view module, std::string_view function,
+                               std::span<const record::Value> args,
+                               std::span<const record::Value> partials,
+                               absl::FunctionRef<void(record::Value)> emit);
 
   // Truncates a set (or the whole namespace when `set` is empty); `before_ms` 0 = now.
   absl::Status Truncate(std::string_view ns, std::string_view set, int64_t before_ms);

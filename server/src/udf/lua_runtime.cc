@@ -33,8 +33,10 @@ constexpr const char* kStreamRunKey = "tern.stream_run";
 
 // Stream UDFs: `stream : map(f) : filter(f) : aggregate(init, f) : reduce(f)` only records
 // the stages; run() then pulls records from `src` through them and passes each output to
-// `emit`. aggregate and reduce consume their whole input and yield one value (the client
-// runs the final reduce over every node's values).
+// `emit`. aggregate and reduce consume their whole input and yield one value. As in
+// Aerospike, a node runs the stages up to the first reduce over its records, and the nodes'
+// values are merged (by the client, or by the node running a SQL AGGREGATE) with
+// run(..., final = true): that reduce once more, then the stages after it.
 constexpr const char* kStreamPrelude = R"lua(
 local Stream = {}
 Stream.__index = Stream
@@ -44,10 +46,23 @@ function Stream:filter(f) return add(self, {'filter', f}) end
 function Stream:aggregate(init, f) return add(self, {'aggregate', f, init}) end
 function Stream:reduce(f) return add(self, {'reduce', f}) end
 local function new() return setmetatable({ops = {}}, Stream) end
-local function run(s, src, emit)
+local function run(s, src, emit, final)
   if getmetatable(s) ~= Stream then error('a stream UDF must return the stream') end
+  -- A node runs the stages up to the first reduce; merging the nodes' values runs that
+  -- reduce once more, then the stages after it. Without a reduce a node runs every stage and
+  -- the nodes' values pass through.
+  local first
+  for i, op in ipairs(s.ops) do
+    if op[1] == 'reduce' then first = i break end
+  end
+  local ops = {}
+  if not final then
+    for i = 1, first or #s.ops do ops[#ops + 1] = s.ops[i] end
+  elseif first then
+    for i = first, #s.ops do ops[#ops + 1] = s.ops[i] end
+  end
   local out = src
-  for _, op in ipairs(s.ops) do
+  for _, op in ipairs(ops) do
     local prev, kind, f = out, op[1], op[2]
     if kind == 'map' then
       out = function() local v = prev() if v == nil then return nil end return f(v) end
@@ -774,11 +789,15 @@ bool PushArgs(lua_State* L, std::span<const Value> args) {
   return true;
 }
 
+// What a stream pulls from: records `next` fills in, or (merging) the nodes' values.
 struct StreamSource {
   absl::FunctionRef<bool(RecordContext&)> next;
   RecordContext ctx;
   Budget* budget;
   uint64_t per_record;
+  std::span<const Value> partials;
+  bool final = false;
+  size_t pos = 0;
 };
 
 struct StreamSink {
@@ -790,6 +809,22 @@ struct StreamSink {
 absl::Status LuaRuntime::Aggregate(std::string_view module, std::string_view function,
                                    std::span<const Value> args,
                                    absl::FunctionRef<bool(RecordContext&)> next,
+                                   absl::FunctionRef<void(Value)> emit) {
+  return RunStream(module, function, args, next, {}, false, emit);
+}
+
+absl::Status LuaRuntime::MergeAggregates(std::string_view module, std::string_view function,
+                                         std::span<const Value> args,
+                                         std::span<const Value> partials,
+                                         absl::FunctionRef<void(Value)> emit) {
+  return RunStream(
+      module, function, args, [](RecordContext&) { return false; }, partials, true, emit);
+}
+
+absl::Status LuaRuntime::RunStream(std::string_view module, std::string_view function,
+                                   std::span<const Value> args,
+                                   absl::FunctionRef<bool(RecordContext&)> next,
+                                   std::span<const Value> partials, bool final,
                                    absl::FunctionRef<void(Value)> emit) {
   std::unique_ptr<State> s = Acquire();
   lua_State* L = s->L;
@@ -813,15 +848,22 @@ absl::Status LuaRuntime::Aggregate(std::string_view module, std::string_view fun
   lua_sethook(L, BudgetHook, LUA_MASKCOUNT, kHookEvery);
   if (lua_pcall(L, 1 + static_cast<int>(args.size()), 1, 0) != LUA_OK)
     return fail(lua_tostring(L, -1));
-  // run(stream, src, emit): every record pulled refills the budget, so the limit is per record.
+  // run(stream, src, emit, final): every item pulled refills the budget, so the limit is per
+  // record (or per node value).
   lua_pushvalue(L, run);
   lua_insert(L, -2);
-  StreamSource source{next, {}, budget, per_call};
+  StreamSource source{next, {}, budget, per_call, partials, final};
   lua_pushlightuserdata(L, &source);
   lua_pushcclosure(
       L,
       [](lua_State* L) {
         auto* src = static_cast<StreamSource*>(lua_touserdata(L, lua_upvalueindex(1)));
+        if (src->final) {
+          if (src->pos == src->partials.size()) return 0;
+          src->budget->left = src->per_record;
+          PushValue(L, src->partials[src->pos++], 0);
+          return 1;
+        }
         src->ctx = RecordContext{};
         if (!src->next(src->ctx)) return 0;
         src->budget->left = src->per_record;
@@ -843,7 +885,8 @@ absl::Status LuaRuntime::Aggregate(std::string_view module, std::string_view fun
         return 0;
       },
       1);
-  if (lua_pcall(L, 3, 0, 0) != LUA_OK) {
+  lua_pushboolean(L, final);
+  if (lua_pcall(L, 4, 0, 0) != LUA_OK) {
     return fail(lua_isstring(L, -1) ? lua_tostring(L, -1) : "stream UDF failed");
   }
   return done(absl::OkStatus());

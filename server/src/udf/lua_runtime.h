@@ -56,14 +56,27 @@ class LuaRuntime {
 
   // Runs a stream UDF, module.function(stream, args...), over the records `next` fills in
   // one by one (false = no more; the UDF sees them read-only), passing each value the
-  // pipeline yields to `emit`. The instruction budget applies per record.
+  // pipeline yields to `emit`: the stages up to the first reduce, a node's part
+  // (MergeAggregates does the rest). The instruction budget applies per record.
   absl::Status Aggregate(std::string_view module, std::string_view function,
                          std::span<const record::Value> args,
                          absl::FunctionRef<bool(RecordContext&)> next,
                          absl::FunctionRef<void(record::Value)> emit);
+  // Merges the values each node's Aggregate yielded, as Aerospike's clients do: the stream's
+  // first reduce runs once more over them, then the stages after it (without a reduce the
+  // values pass through).
+  absl::Status MergeAggregates(std::string_view module, std::string_view function,
+                               std::span<const record::Value> args,
+                               std::span<const record::Value> partials,
+                               absl::FunctionRef<void(record::Value)> emit);
 
  private:
   struct State;
+  absl::Status RunStream(std::string_view module, std::string_view function,
+                         std::span<const record::Value> args,
+                         absl::FunctionRef<bool(RecordContext&)> next,
+                         std::span<const record::Value> partials, bool final,
+                         absl::FunctionRef<void(record::Value)> emit);
   std::unique_ptr<State> Acquire();
   void Release(std::unique_ptr<State> state);
 

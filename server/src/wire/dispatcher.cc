@@ -12,6 +12,7 @@
 #include "base/logging.h"
 #include "base/result_code.h"
 #include "index/secondary_index.h"
+#include "query/background_apply.h"
 #include "record/collection.h"
 #include "record/expression.h"
 #include "wire/message.h"
@@ -583,36 +584,10 @@ void Dispatcher::HandleBackgroundScan(const ParsedMsg& msg, std::string* out) {
     return fail(base::ResultCodeOf(s));
   }
   if (!engine_.catalog().Find(tmpl.ns)) return fail(ResultCode::kNamespaceNotFound);
-  // Only records that exist are touched, even if one vanishes while the job runs.
-  if (tmpl.command == txn::Command::kWrite && tmpl.exists_action == txn::ExistsAction::kUpdate) {
-    tmpl.exists_action = txn::ExistsAction::kUpdateOnly;
-  }
   txn::ScanOptions opts;
   opts.ns = tmpl.ns;
   opts.set = tmpl.set;
-  opts.metadata_only = true;
-  txn::Engine& engine = engine_;
-  auto work = [&engine, opts, tmpl](query::JobProgress& progress) {
-    std::vector<std::pair<base::Digest, std::string>> batch;
-    for (uint32_t p = 0; p < base::kPartitionCount && !progress.abort; ++p) {
-      batch.clear();
-      progress.partitions_done = p + 1;
-      if (!engine.Serves(opts.ns, p)) continue;  // the node that masters it runs it there
-      (void)engine.ScanPartition(opts, p, std::nullopt, [&](const txn::ScannedRecord& r) {
-        batch.emplace_back(r.digest, r.set);
-        return true;
-      });
-      for (const auto& [digest, set] : batch) {
-        if (progress.abort) break;
-        txn::Request req = tmpl;
-        req.digest = digest;
-        req.set = set;  // the record's own set, also when scanning a whole namespace
-        ++progress.records_read;
-        const ResultCode rc = engine.Execute(req).result;
-        ++(rc == ResultCode::kOk ? progress.succeeded : progress.failed);
-      }
-    }
-  };
+  auto work = query::BackgroundApply(engine_, opts, std::move(tmpl));
   if (!jobs_->Submit(task_id, opts.ns, opts.set, std::move(work))) {
     return fail(ResultCode::kParameterError);
   }

@@ -149,6 +149,52 @@ TEST_F(LuaRuntimeTest, StreamUdfsMapFilterAggregateAndReduce) {
   EXPECT_FALSE(run("nope", {}, &out).ok());
 }
 
+// A node runs the stages up to the first reduce; merging the nodes' values runs that reduce
+// again and then the stages after it, once (as Aerospike's clients finish an aggregation).
+TEST_F(LuaRuntimeTest, NodesReduceTheirRecordsAndTheMergeFinishesTheStream) {
+  Register("fin.lua", R"(
+    function total_doubled(stream)
+      return stream : map(function(rec) return rec.value end)
+                    : reduce(function(a, b) return a + b end)
+                    : map(function(sum) return sum * 2 end)
+    end
+    function values(stream)
+      return stream : map(function(rec) return rec.value end)
+    end
+  )");
+  auto node = [&](const char* fn, int64_t from, int64_t to, std::vector<Value>* out) {
+    int64_t i = from;
+    return runtime_->Aggregate(
+        "fin", fn, {},
+        [&](RecordContext& ctx) {
+          if (i == to) return false;
+          ctx.exists = true;
+          ctx.record.Set("value", Value::Integer(i++));
+          return true;
+        },
+        [&](Value v) { out->push_back(std::move(v)); });
+  };
+  std::vector<Value> partials;
+  ASSERT_TRUE(node("total_doubled", 0, 10, &partials).ok());   // 45, not yet doubled
+  ASSERT_TRUE(node("total_doubled", 10, 20, &partials).ok());  // 145
+  EXPECT_EQ(partials, (std::vector<Value>{Value::Integer(45), Value::Integer(145)}));
+  std::vector<Value> merged;
+  ASSERT_TRUE(runtime_
+                  ->MergeAggregates("fin", "total_doubled", {}, partials,
+                                    [&](Value v) { merged.push_back(std::move(v)); })
+                  .ok());
+  EXPECT_EQ(merged, (std::vector<Value>{Value::Integer(380)}));
+  // Without a reduce the nodes' values pass through unchanged.
+  partials.clear();
+  ASSERT_TRUE(node("values", 0, 3, &partials).ok());
+  merged.clear();
+  ASSERT_TRUE(runtime_
+                  ->MergeAggregates("fin", "values", {}, partials,
+                                    [&](Value v) { merged.push_back(std::move(v)); })
+                  .ok());
+  EXPECT_EQ(merged, partials);
+}
+
 TEST_F(LuaRuntimeTest, RunawayLoopsEndAndTheRuntimeStaysUsable) {
   Register("loop.lua", "function spin(rec) while true do end end\nfunction ok(rec) return 7 end");
   RecordContext ctx;
