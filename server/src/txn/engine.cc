@@ -122,7 +122,7 @@ absl::StatusOr<Value> CdtReadOp(const Op& op, const record::Record& rec) {
   const Value& bin = b ? b->value : kAbsent;
   if (op.type == OpType::kBitRead) return record::BitRead(op.value.bytes(), bin);
   if (op.type == OpType::kHllRead) return record::HllRead(op.value.bytes(), bin);
-  return record::CdtRead(op.value.bytes(), bin);
+  return record::CdtRead(op.value.bytes(), bin, record::ExpRecord{.rec = &rec});
 }
 
 absl::StatusOr<Value> CdtModifyOp(const Op& op, record::Record* rec) {
@@ -135,7 +135,8 @@ absl::StatusOr<Value> CdtModifyOp(const Op& op, record::Record* rec) {
   } else if (op.type == OpType::kHllModify) {
     result = record::HllModify(op.value.bytes(), &bin);
   } else {
-    result = record::CdtModify(op.value.bytes(), &bin);
+    // Path filters see the record as the earlier ops left it.
+    result = record::CdtModify(op.value.bytes(), &bin, record::ExpRecord{.rec = rec});
   }
   if (result.ok() && !bin.is_null()) rec->Set(op.bin, std::move(bin));
   return result;
