@@ -73,26 +73,29 @@ std::optional<Level> Open(std::string_view element) {
   return Level{*std::move(c)};
 }
 
-// The element at `i` as loop variables see it, and an evaluation context pointing at them.
+// An element as loop variables see it, and an evaluation context pointing at them.
 class LoopScope {
  public:
-  static absl::StatusOr<std::unique_ptr<LoopScope>> At(std::string_view key, std::string_view value,
-                                                       size_t index, const ExpRecord& rec) {
-    auto s = std::make_unique<LoopScope>();
+  explicit LoopScope(const ExpRecord& rec) : rec_(rec) { rec_.loop = &vars_; }
+  LoopScope(const LoopScope&) = delete;
+  LoopScope& operator=(const LoopScope&) = delete;
+
+  // Points the loop variables at the element `value` (with `key` in a map) at `index`.
+  absl::Status Enter(std::string_view key, std::string_view value, size_t index) {
     absl::StatusOr<Value> v = UnpackValue(value);
     if (!v.ok()) return Malformed("stored element does not decode");
-    s->value_ = *std::move(v);
+    value_ = *std::move(v);
+    vars_.key = nullptr;
     if (!key.empty()) {
       absl::StatusOr<Value> k = UnpackValue(key);
       if (!k.ok()) return Malformed("stored map key does not decode");
-      s->key_ = *std::move(k);
-      s->vars_.key = &s->key_;
+      key_ = *std::move(k);
+      vars_.key = &key_;
     }
-    s->vars_.value = &s->value_;
-    s->vars_.index = static_cast<int64_t>(index);
-    s->rec_ = rec;
-    s->rec_.loop = &s->vars_;
-    return s;
+    vars_.value = &value_;
+    vars_.index = static_cast<int64_t>(index);
+    vars_.remove = false;
+    return absl::OkStatus();
   }
 
   const ExpRecord& rec() const { return rec_; }
@@ -125,9 +128,9 @@ absl::StatusOr<std::shared_ptr<const Expression>> DecodeFilter(std::string_view 
 
 absl::StatusOr<bool> Accepts(const Expression& filter, const Level& lv, size_t i,
                              const ExpRecord& rec) {
-  absl::StatusOr<std::unique_ptr<LoopScope>> scope = LoopScope::At(lv.key(i), lv.value(i), i, rec);
-  if (!scope.ok()) return scope.status();
-  return filter.Matches((*scope)->rec());
+  LoopScope scope(rec);
+  if (absl::Status s = scope.Enter(lv.key(i), lv.value(i), i); !s.ok()) return s;
+  return filter.Matches(scope.rec());
 }
 
 // The children of `lv` one step picks, in index order; nullopt when the step does not fit
@@ -184,8 +187,9 @@ class Walker {
   absl::Status Collect(std::string_view el, std::string_view key, size_t step) {
     if (step == steps_.size()) {
       const uint64_t mode = flags_ & kSelectModeMask;
-      if (mode != kPathValues && key.empty()) return absl::OkStatus();  // list elements have no key
-      if (mode != kPathValues) out_.push_back(key);
+      const bool keys = mode == kPathMapKeys || mode == kPathMapKeyValues;
+      if (keys && key.empty()) return absl::OkStatus();  // list elements have no key
+      if (keys) out_.push_back(key);
       if (mode != kPathMapKeys) out_.push_back(el);
       return absl::OkStatus();
     }
@@ -278,10 +282,10 @@ class Walker {
 
   absl::StatusOr<std::optional<std::string>> Replace(std::string_view el, std::string_view key,
                                                      size_t index) {
-    absl::StatusOr<std::unique_ptr<LoopScope>> scope = LoopScope::At(key, el, index, rec_);
-    if (!scope.ok()) return scope.status();
-    std::optional<Value> v = modify_->Evaluate((*scope)->rec());
-    if ((*scope)->vars().remove) return std::nullopt;
+    LoopScope scope(rec_);
+    if (absl::Status s = scope.Enter(key, el, index); !s.ok()) return s;
+    std::optional<Value> v = modify_->Evaluate(scope.rec());
+    if (scope.vars().remove) return std::nullopt;
     if (!v) {
       if (flags_ & kPathNoFail) return std::string(el);
       return NotApplicable("the modify expression evaluated to unknown");
