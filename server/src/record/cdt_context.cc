@@ -239,6 +239,32 @@ absl::StatusOr<std::vector<CtxItem>> ParseContext(std::string_view packed) {
   return items;
 }
 
+absl::StatusOr<std::optional<size_t>> FindContextElement(const PackedContainer& c,
+                                                         const CtxItem& item) {
+  const uint64_t kind = item.type & kBaseMask;
+  const bool list_level = item.type & kListLevel;
+  if (kind > kByValue || list_level == bool(item.type & kMapLevel) || c.map == list_level) {
+    return std::nullopt;
+  }
+  absl::StatusOr<Found> f;
+  if (c.map) {
+    CdtElements view;
+    view.is_map = true;
+    for (size_t i = 0; i + 1 < c.elements.size(); i += 2) {
+      view.keys.push_back(c.elements[i]);
+      view.values.push_back(c.elements[i + 1]);
+    }
+    f = FindInMap(view, item, /*create=*/false);
+  } else {
+    f = FindInList(c, item, /*create=*/false);
+  }
+  if (!f.ok()) {
+    if (base::ResultCodeOf(f.status()) == ResultCode::kOpNotApplicable) return std::nullopt;
+    return f.status();
+  }
+  return f->at;
+}
+
 absl::StatusOr<Value> ApplyInContext(std::string* root, const std::vector<CtxItem>& ctx,
                                      bool modify,
                                      absl::FunctionRef<absl::StatusOr<Value>(std::string*)> apply) {

@@ -1,5 +1,6 @@
 #include "record/cdt_operation.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "record/cdt_context.h"
 #include "record/cdt_list.h"
 #include "record/cdt_map.h"
+#include "record/cdt_path.h"
 #include "record/packed_element.h"
 
 namespace tern::record {
@@ -109,9 +111,31 @@ absl::StatusOr<Value> Run(const ParsedOp& op, std::string* packed, bool modify) 
                         [&](std::string* target) { return ApplyAt(op, target); });
 }
 
+// A path operation on a list or map bin (the bin's type checked as for a context op).
+absl::StatusOr<std::shared_ptr<const CdtPath>> ParsePath(std::string_view bytes, const Value& bin,
+                                                         bool modify) {
+  absl::StatusOr<std::shared_ptr<const CdtPath>> path = CdtPath::Decode(bytes);
+  if (!path.ok()) return path.status();
+  if ((*path)->applies() != modify) {
+    return Malformed(modify ? "a path select sent as a modify" : "a path apply sent as a read");
+  }
+  if (!bin.is_null() && bin.type() != ParticleType::kList && bin.type() != ParticleType::kMap) {
+    return MakeError(
+        ResultCode::kBinIncompatibleType,
+        absl::StrCat("path operation on a ", base::Absl(ParticleTypeName(bin.type())), " bin"));
+  }
+  return path;
+}
+
 }  // namespace
 
-absl::StatusOr<Value> CdtRead(std::string_view bytes, const Value& bin) {
+absl::StatusOr<Value> CdtRead(std::string_view bytes, const Value& bin, const ExpRecord& rec) {
+  if (IsCdtPathOp(bytes)) {
+    absl::StatusOr<std::shared_ptr<const CdtPath>> path = ParsePath(bytes, bin, false);
+    if (!path.ok()) return path.status();
+    if (bin.is_null()) return Value();
+    return (*path)->Select(bin, rec);
+  }
   absl::StatusOr<ParsedOp> op = Parse(bytes);
   if (!op.ok()) return op.status();
   if (op->is_modify()) return Malformed("a modify operation sent as a read");
@@ -121,7 +145,15 @@ absl::StatusOr<Value> CdtRead(std::string_view bytes, const Value& bin) {
   return Run(*op, &*packed, /*modify=*/false);
 }
 
-absl::StatusOr<Value> CdtModify(std::string_view bytes, Value* bin) {
+absl::StatusOr<Value> CdtModify(std::string_view bytes, Value* bin, const ExpRecord& rec) {
+  if (IsCdtPathOp(bytes)) {
+    absl::StatusOr<std::shared_ptr<const CdtPath>> path = ParsePath(bytes, *bin, true);
+    if (!path.ok()) return path.status();
+    // A missing bin has nothing to apply to; an apply answers nothing.
+    if (bin->is_null()) return Value();
+    if (absl::Status s = (*path)->Apply(bin, rec); !s.ok()) return s;
+    return Value();
+  }
   absl::StatusOr<ParsedOp> op = Parse(bytes);
   if (!op.ok()) return op.status();
   if (!op->is_modify()) return Malformed("a read operation sent as a modify");

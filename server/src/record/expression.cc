@@ -13,6 +13,7 @@
 #include "base/strings.h"
 #include "record/bit_operation.h"
 #include "record/cdt_operation.h"
+#include "record/cdt_path.h"
 #include "record/collection.h"
 #include "record/geojson.h"
 #include "record/hll_operation.h"
@@ -80,8 +81,10 @@ enum Op : uint8_t {
   kKey = 80,
   kBin = 81,
   kBinType = 82,
+  kRemoveResult = 100,
   kMapKeys = 101,
   kMapValues = 102,
+  kLoopVar = 122,
   kCond = 123,
   kVar = 124,
   kLet = 125,
@@ -90,6 +93,7 @@ enum Op : uint8_t {
   // Node kinds that are not wire ops.
   kLiteral = 200,
   kRawLiteral = 201,  // wildcard / infinity: only meaningful as a collection-call argument
+  kPathCall = 202,    // a call whose operation is a path select / apply (record/cdt_path.h)
 };
 
 constexpr uint64_t kCallCdt = 0;
@@ -97,6 +101,10 @@ constexpr uint64_t kCallBits = 1;
 constexpr uint64_t kCallHll = 2;
 constexpr uint64_t kCallModifyLocal = 0x40;
 constexpr uint64_t kContextEval = 0xff;
+// Loop variable parts: what of the visited element a loop variable names.
+constexpr int64_t kLoopKey = 0;
+constexpr int64_t kLoopValue = 1;
+constexpr int64_t kLoopIndex = 2;
 constexpr int kMaxDepth = 64;
 constexpr size_t kMaxNodes = 1 << 16;
 
@@ -399,6 +407,21 @@ class ExpDecoder {
         if (Known(kid_type(0)) && kid_type(0) != ExpType::kMap) return Bad("map_keys of a non-map");
         n.type = ExpType::kList;
         break;
+      case kRemoveResult:
+        // Only a path apply's modify expression gives it a meaning; its type fits any branch.
+        if (s = arity(0, 0); !s.ok()) return s;
+        break;
+      case kLoopVar: {
+        if (s = arity(2, 2); !s.ok()) return s;
+        std::optional<int64_t> t = r.NextInt();
+        std::optional<int64_t> part = t ? r.NextInt() : std::nullopt;
+        if (!t || *t < 0 || *t > 9 || !part || *part < kLoopKey || *part > kLoopIndex) {
+          return Bad("a loop variable takes a type and a part (key, value or index)");
+        }
+        n.arg = *part;
+        n.type = static_cast<ExpType>(*t);
+        break;
+      }
       case kCond: {
         if (nargs < 3 || nargs % 2 == 0)
           return Bad("cond takes condition/value pairs and a default");
@@ -411,7 +434,10 @@ class ExpDecoder {
             if (Known(k) && k != ExpType::kBool) return Bad("cond condition is not a boolean");
             continue;
           }
-          if (e_->nodes_[kids[i]].op == kUnknown) continue;  // unknown() fits any branch
+          // unknown() and remove_result() fit any branch.
+          if (e_->nodes_[kids[i]].op == kUnknown || e_->nodes_[kids[i]].op == kRemoveResult) {
+            continue;
+          }
           if (!Known(k)) {
             t = ExpType::kAuto;
             break;
@@ -539,6 +565,7 @@ class ExpDecoder {
       return Bad("unknown call system");
     }
     n->type = static_cast<ExpType>(*rtype);
+    if (IsCdtPathOp(r.rest())) return PathCall(r, depth, *sys, system, n, kids);
     ElementHead h;
     if (!r.ReadHead(&h) || h.type != ElementType::kList || h.count == 0) {
       return Bad("call operation must be [op, args...]");
@@ -576,6 +603,31 @@ class ExpDecoder {
       }
       if (system == kCallBits && bt != ExpType::kBlob) return Bad("bit call on a non-blob");
       if (system == kCallHll && bt != ExpType::kHll) return Bad("HLL call on a non-HLL");
+    }
+    kids->push_back(*bin);
+    return absl::OkStatus();
+  }
+
+  // [127, result type, system, [0xfe, context, flags(, expression)], bin]
+  absl::Status PathCall(ElementReader& r, int depth, int64_t sys, uint64_t system,
+                        Expression::Node* n, std::vector<uint32_t>* kids) {
+    if (system != kCallCdt) return Bad("only list and map calls take a path");
+    // Next() bounds the nesting of everything inside, filters and their own paths included.
+    std::optional<std::string_view> op = r.Next();
+    if (!op) return Bad("malformed path operation");
+    absl::StatusOr<std::shared_ptr<const CdtPath>> path = CdtPath::Decode(*op);
+    if (!path.ok()) return path.status();
+    if ((*path)->applies() != bool(sys & kCallModifyLocal)) {
+      return Bad("a path apply is a modify-local call, a path select is not");
+    }
+    n->op = kPathCall;
+    n->arg = static_cast<int64_t>(e_->paths_.size());
+    e_->paths_.push_back(*std::move(path));
+    absl::StatusOr<uint32_t> bin = Decode(r, depth + 1);
+    if (!bin.ok()) return bin.status();
+    const ExpType bt = e_->nodes_[*bin].type;
+    if (Known(bt) && bt != ExpType::kList && bt != ExpType::kMap) {
+      return Bad("path call on a value that is no list or map");
     }
     kids->push_back(*bin);
     return absl::OkStatus();
@@ -908,6 +960,28 @@ class ExpEvaluator {
       }
       case kCall:
         return Call(n);
+      case kPathCall:
+        return PathCall(n);
+      case kRemoveResult:
+        if (!rec_.loop) return std::nullopt;
+        rec_.loop->remove = true;
+        return Value();
+      case kLoopVar: {
+        const PathLoopVars* loop = rec_.loop;
+        if (!loop) return std::nullopt;
+        Value v;
+        if (n.arg == kLoopKey) {
+          if (!loop->key) return std::nullopt;
+          v = *loop->key;
+        } else if (n.arg == kLoopValue) {
+          v = *loop->value;
+        } else {
+          v = Value::Integer(loop->index);
+        }
+        // A loop variable of another type than the element's is unknown, as a bin read is.
+        if (TypeOfValue(v) != n.type) return std::nullopt;
+        return v;
+      }
       default:
         return std::nullopt;
     }
@@ -1044,6 +1118,22 @@ class ExpEvaluator {
       return out;
     }
     absl::StatusOr<Value> r = CdtRead(op, *bin);
+    if (!r.ok()) return std::nullopt;
+    return *std::move(r);
+  }
+
+  Result PathCall(const Expression::Node& n) {
+    Result bin = Eval(e_.kids_[n.first]);
+    if (!bin || (bin->type() != ParticleType::kList && bin->type() != ParticleType::kMap)) {
+      return std::nullopt;
+    }
+    const CdtPath& path = *e_.paths_[n.arg];
+    if (path.applies()) {
+      Value out = *std::move(bin);
+      if (!path.Apply(&out, rec_).ok()) return std::nullopt;
+      return out;
+    }
+    absl::StatusOr<Value> r = path.Select(*bin, rec_);
     if (!r.ok()) return std::nullopt;
     return *std::move(r);
   }

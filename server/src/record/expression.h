@@ -18,6 +18,17 @@
 
 namespace tern::record {
 
+class CdtPath;
+
+// The element a path operation is visiting, as its filter and modify expressions see it
+// through loop variables (record/cdt_path.h).
+struct PathLoopVars {
+  const Value* key = nullptr;  // null for a list element
+  const Value* value = nullptr;
+  int64_t index = 0;            // list index, or map entry index in key order
+  mutable bool remove = false;  // the modify expression evaluated remove_result
+};
+
 // What an expression may read about one record: bins, stored key and metadata.
 struct ExpRecord {
   const Record* rec = nullptr;  // null: no record (bins and key are unknown)
@@ -29,6 +40,7 @@ struct ExpRecord {
   bool in_memory = true;        // device_size is 0 for records kept in memory
   uint32_t now = 0;             // seconds since 2010-01-01
   int64_t now_unix_ms = 0;
+  const PathLoopVars* loop = nullptr;  // set while a path operation visits an element
 };
 
 // Result types as the clients number them (AS_EXP_TYPE_*): the declared type of bin reads and
@@ -80,6 +92,7 @@ class Expression {
   uint32_t root_ = 0;
   uint32_t slots_ = 0;  // let-variables
   std::vector<std::shared_ptr<void>> regexes_;
+  std::vector<std::shared_ptr<const CdtPath>> paths_;  // path calls (op 0xfe)
 };
 
 // Expression operation flags (the clients' expWriteFlags / expReadFlags).

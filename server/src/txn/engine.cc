@@ -116,13 +116,20 @@ bool IsBinModify(OpType t) {
   return t == OpType::kCdtModify || t == OpType::kBitModify || t == OpType::kHllModify;
 }
 
+// What path filters in list/map ops see: the record's bins (as the earlier ops left them).
+record::ExpRecord BinsView(const record::Record& rec) {
+  record::ExpRecord r;
+  r.rec = &rec;
+  return r;
+}
+
 absl::StatusOr<Value> CdtReadOp(const Op& op, const record::Record& rec) {
   static const Value kAbsent;  // a missing bin reads as null, without copying a present one
   const record::Bin* b = rec.Find(op.bin);
   const Value& bin = b ? b->value : kAbsent;
   if (op.type == OpType::kBitRead) return record::BitRead(op.value.bytes(), bin);
   if (op.type == OpType::kHllRead) return record::HllRead(op.value.bytes(), bin);
-  return record::CdtRead(op.value.bytes(), bin);
+  return record::CdtRead(op.value.bytes(), bin, BinsView(rec));
 }
 
 absl::StatusOr<Value> CdtModifyOp(const Op& op, record::Record* rec) {
@@ -135,7 +142,7 @@ absl::StatusOr<Value> CdtModifyOp(const Op& op, record::Record* rec) {
   } else if (op.type == OpType::kHllModify) {
     result = record::HllModify(op.value.bytes(), &bin);
   } else {
-    result = record::CdtModify(op.value.bytes(), &bin);
+    result = record::CdtModify(op.value.bytes(), &bin, BinsView(*rec));
   }
   if (result.ok() && !bin.is_null()) rec->Set(op.bin, std::move(bin));
   return result;
