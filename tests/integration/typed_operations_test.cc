@@ -129,6 +129,30 @@ TEST_F(TypedOperationsTest, ExpressionsThroughTheClient) {
   EXPECT_EQ(Values(*r), (std::vector<Value>{15, 15}));
 }
 
+TEST_F(TypedOperationsTest, BatchOperateRowsTakeTypedOperations) {
+  ASSERT_TRUE(client_->Operate(Key("test", "ops", "batch1"), {ListAppendItems("l", {1, 2})}).ok());
+  auto stub = v1::Kv::NewStub(
+      grpc::CreateChannel(std::string(kAddress) + ":3100", grpc::InsecureChannelCredentials()));
+  v1::BatchOperateRequest req;
+  for (const char* k : {"batch1", "batch2"}) {
+    v1::OperateRequest* row = req.add_requests();
+    row->mutable_key()->set_namespace_("test");
+    row->mutable_key()->set_set("ops");
+    row->mutable_key()->set_string_key(k);
+    v1::Operation* op = row->add_ops();
+    op->set_bin("l");
+    op->mutable_list()->set_kind(v1::ListOperation::SIZE);
+  }
+  v1::BatchOperateResponse resp;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(stub->BatchOperate(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.records_size(), 2);
+  EXPECT_EQ(resp.records(0).result_code(), 0u);
+  ASSERT_EQ(resp.records(0).record().bins_size(), 1);
+  EXPECT_EQ(resp.records(0).record().bins(0).value().int_value(), 2);
+  EXPECT_EQ(resp.records(1).result_code(), 2u);  // no such record
+}
+
 TEST_F(TypedOperationsTest, BadTypedOperationsAreInvalidArgumentWithResultCode) {
   auto stub = v1::Kv::NewStub(
       grpc::CreateChannel(std::string(kAddress) + ":3100", grpc::InsecureChannelCredentials()));
