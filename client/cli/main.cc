@@ -1,6 +1,7 @@
 // tern: the command line of a Tern cluster, over the gRPC API (libternclient).
 //   tern info [command ...]          tern get ns set key [bins ...]
 //   tern put ns set key bin=value    tern delete ns set key
+//   tern operate ns set key OPS_JSON (list/map/bit/HLL/expression and simple ops; docs/cli.md)
 //   tern scan ns [set] [--limit N]   tern bench ...
 //   tern udf register FILE | list | remove NAME | apply ns set key module function [args ...]
 //   tern sql [-e STMT ...] [-f FILE]   (neither: an interactive shell; docs/sql.md)
@@ -18,6 +19,7 @@
 #include "CLI/CLI.hpp"
 #include "bench/bench.h"
 #include "cli_values.h"
+#include "operation_json.h"
 #include "sql_shell.h"
 #include "table.h"
 #include "tern/client.h"
@@ -130,6 +132,17 @@ int main(int argc, char** argv) {
   uo->excludes(rp);
   put->add_flag("--no-send-key", no_send_key, "do not store the user key with the record");
 
+  std::string ops_json;
+  CLI::App* operate = app.add_subcommand("operate", "run operations on one record");
+  operate->add_option("ns", ns, "namespace")->required();
+  operate->add_option("set", set, "set")->required();
+  operate->add_option("key", key, "user key")->required();
+  operate
+      ->add_option("ops", ops_json,
+                   "JSON array of operations, e.g. "
+                   "'[{\"op\":\"list_append\",\"bin\":\"tags\",\"value\":\"x\"}]'")
+      ->required();
+
   CLI::App* del = app.add_subcommand("delete", "delete a record");
   del->add_option("ns", ns, "namespace")->required();
   del->add_option("set", set, "set")->required();
@@ -207,6 +220,14 @@ int main(int argc, char** argv) {
     }
   }
 
+  // Operations are checked before connecting: a bad one sends nothing.
+  std::vector<tern::Operation> operations;
+  if (operate->parsed()) {
+    auto ops = tern::cli::ParseOperations(ops_json);
+    if (!ops.ok()) return Usage(ops.status().message());
+    operations = std::move(*ops);
+  }
+
   if (bench->parsed()) {
     bench_opts.host = g.host;
     if (!bench->count("--port")) bench_opts.port = 0;  // protocol default
@@ -252,16 +273,27 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  if (get->parsed() || put->parsed() || del->parsed()) {
+  if (get->parsed() || put->parsed() || del->parsed() || operate->parsed()) {
     auto k = MakeKey(g, ns, set, key);
     if (!k.ok()) return Usage(k.status().message());
-    const std::string what = std::string(get->parsed()   ? "get"
-                                         : put->parsed() ? "put"
-                                                         : "delete") +
+    const std::string what = std::string(get->parsed()       ? "get"
+                                         : put->parsed()     ? "put"
+                                         : operate->parsed() ? "operate"
+                                                             : "delete") +
                              " " + ns + "/" + set + "/" + key;
-    if (get->parsed()) {
-      auto r = c.Get(*k, bins);
+    if (get->parsed() || operate->parsed()) {
+      auto r = get->parsed() ? c.Get(*k, bins) : c.Operate(*k, operations);
       if (!r.ok()) return Fail(what, r.status());
+      if (g.json && operate->parsed()) {
+        // In answer order: several operations may answer under one bin name.
+        json results = json::array();
+        for (const auto& b : r->bins) {
+          results.push_back({{"bin", b.name}, {"value", tern::cli::ToJson(b.value)}});
+        }
+        std::cout << Dump({{"generation", r->generation}, {"ttl", r->ttl}, {"results", results}})
+                  << "\n";
+        return 0;
+      }
       if (g.json) {
         std::cout << Dump(RecordJson(*r)) << "\n";
         return 0;

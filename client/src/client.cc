@@ -271,6 +271,11 @@ v1::OperateRequest OperateRequestOf(const Key& key, const std::vector<Operation>
   KeyToProto(key, req.mutable_key());
   for (const Operation& op : ops) {
     v1::Operation* o = req.add_ops();
+    if (op.typed) {
+      *o = *op.typed;
+      o->set_bin(op.bin);
+      continue;
+    }
     o->set_type(ProtoOpType(op.type));
     o->set_bin(op.bin);
     ValueToProto(op.value, o->mutable_value());

@@ -2,12 +2,17 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "tern/key.h"
 #include "tern/value.h"
+
+namespace tern::v1 {
+class Operation;
+}
 
 namespace tern {
 
@@ -36,6 +41,9 @@ struct Operation {
   Type type = Type::kRead;
   std::string bin;  // kRead with an empty bin reads every bin
   Value value;
+  // A list, map, bit, HLL or expression operation on `bin` (then `type` and `value` are
+  // unused); made by the builders of tern/operations.h.
+  std::shared_ptr<const tern::v1::Operation> typed = nullptr;
 
   static Operation Read(std::string bin = "") { return {Type::kRead, std::move(bin), {}}; }
   static Operation Write(std::string bin, Value v) {

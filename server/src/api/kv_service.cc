@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/proto_value.h"
+#include "api/typed_operation.h"
 #include "base/clock.h"
 #include "base/digest.h"
 #include "base/node_id.h"
@@ -213,9 +214,16 @@ absl::Status BuildOperate(const v1::OperateRequest& in, txn::Request* req) {
   if (in.ops().empty()) return MakeError(ResultCode::kParameterError, "operate needs ops");
   bool writes = false;
   for (const v1::Operation& o : in.ops()) {
+    if (absl::Status s = CheckBinName(o.bin()); !s.ok()) return s;
+    if (o.typed_case() != v1::Operation::TYPED_NOT_SET) {
+      absl::StatusOr<txn::Op> op = TypedOperation(o);
+      if (!op.ok()) return op.status();
+      writes |= !txn::IsReadOp(op->type);
+      req->ops.push_back(*std::move(op));
+      continue;
+    }
     auto type = OpTypeOf(o.type());
     if (!type.ok()) return type.status();
-    if (absl::Status s = CheckBinName(o.bin()); !s.ok()) return s;
     auto value = ValueFromProto(o.value());
     if (!value.ok()) return value.status();
     writes |= !txn::IsReadOp(*type);
