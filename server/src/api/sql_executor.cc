@@ -347,7 +347,8 @@ absl::Status SqlExecutor::CreateIndex(const sql::CreateIndex& s, v1::SqlResponse
       def.type = index::SindexType::kBlob;
       break;
     case sql::IndexType::kGeo2dSphere:
-      return MakeError(ResultCode::kUnsupportedFeature, "GEO2DSPHERE indexes are not supported");
+      def.type = index::SindexType::kGeo2dSphere;
+      break;
   }
   switch (s.collection) {
     case sql::IndexCollection::kNone:
