@@ -88,10 +88,12 @@ for (const ns of NAMESPACES) {
       assert.deepStrictEqual(await names(ns, set, filter.geoContainsPoint('area', 110, 10)), []);
     });
 
-    it('refuses a region that is not valid GeoJSON with 160', async () => {
+    it('refuses a self-crossing region with 160, as a query filter and as a bin', async () => {
       const bowTie = { type: 'Polygon', coordinates: [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]] };
       await rejectsWith(names(ns, set, filter.geoWithinGeoJSONRegion('loc', bowTie)),
-                        Aerospike.status.AEROSPIKE_ERR_GEO_INVALID_GEOJSON);
+                        Aerospike.status.ERR_GEO_INVALID_GEOJSON);
+      await rejectsWith(client.put(key(set, 'bowtie', ns), { area: new GeoJSON(bowTie) }),
+                        Aerospike.status.ERR_GEO_INVALID_GEOJSON);
     });
   });
 }

@@ -27,8 +27,9 @@ S2Point PointOf(const json& position) {
 }
 
 // One GeoJSON polygon (an outer ring, then holes) as an S2Polygon; null when S2 finds it invalid
-// (a ring crossing itself, repeated vertices, a hole outside its shell). Rings are normalised:
-// whatever a ring's orientation, it bounds the smaller of the two areas it splits the sphere in.
+// (a ring crossing itself, repeated vertices, a hole outside its shell or crossing another).
+// Rings are normalised: whatever its orientation, a ring bounds the smaller of the two areas it
+// splits the sphere in.
 std::unique_ptr<S2Polygon> PolygonOf(const json& rings) {
   std::vector<std::unique_ptr<S2Loop>> loops;
   for (const json& ring : rings) {
@@ -39,6 +40,8 @@ std::unique_ptr<S2Polygon> PolygonOf(const json& rings) {
     S2Error error;
     if (vertices.size() < 3 || loop->FindValidationError(&error)) return nullptr;
     loop->Normalize();
+    // GeoJSON's later rings are holes of the first; S2 would take a disjoint one as a shell.
+    if (!loops.empty() && !loops.front()->Contains(*loop)) return nullptr;
     loops.push_back(std::move(loop));
   }
   auto polygon = std::make_unique<S2Polygon>();
@@ -95,7 +98,7 @@ GeoShape::~GeoShape() = default;
 
 std::unique_ptr<const GeoShape> GeoShape::Parse(std::string_view geojson,
                                                 const GeoCoverOptions& options) {
-  if (!ValidateGeoJson(geojson).ok()) return nullptr;  // also checks every position's range
+  if (!ValidateGeoJsonStructure(geojson).ok()) return nullptr;  // also each position's range
   const json j = json::parse(geojson, nullptr, /*allow_exceptions=*/false);
   const std::string type = j["type"].get<std::string>();
   const json& c = j["coordinates"];
