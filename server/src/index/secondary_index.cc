@@ -169,13 +169,14 @@ std::string SecondaryIndex::CellKey(uint64_t cell_id) {
 bool SecondaryIndex::GeoMatches(const record::Record& rec, const record::GeoShape& query) const {
   for (const Value& v : ValuesOf(rec)) {
     if (v.type() != ParticleType::kGeoJson) continue;
-    auto shape = record::GeoShape::Parse(v.bytes());
+    auto shape = record::GeoShape::Parse(v.bytes(), geo_);
     if (shape && query.QueryMatches(*shape)) return true;
   }
   return false;
 }
 
-SecondaryIndex::SecondaryIndex(SindexDef def) : def_(std::move(def)) {
+SecondaryIndex::SecondaryIndex(SindexDef def, record::GeoCoverOptions geo)
+    : def_(std::move(def)), geo_(geo) {
   if (!def_.expression.empty()) {
     auto e = record::Expression::Decode(def_.expression);
     if (e.ok()) expression_ = *std::move(e);
@@ -230,7 +231,7 @@ std::vector<std::string> SecondaryIndex::KeysOf(const record::Record& rec) const
   for (const Value& v : ValuesOf(rec)) {
     if (def_.type == SindexType::kGeo2dSphere) {
       if (v.type() != ParticleType::kGeoJson) continue;
-      if (auto shape = record::GeoShape::Parse(v.bytes())) {
+      if (auto shape = record::GeoShape::Parse(v.bytes(), geo_)) {
         for (uint64_t cell : shape->IndexCells()) keys.push_back(CellKey(cell));
       }
     } else if (KeyOf(v, &k)) {

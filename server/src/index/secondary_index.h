@@ -53,9 +53,11 @@ struct SindexDef {
 class SecondaryIndex {
  public:
   // An expression that does not decode indexes nothing (the info layer refuses such indexes).
-  explicit SecondaryIndex(SindexDef def);
+  // `geo` (the namespace's) says how geo2dsphere indexes cover regions.
+  explicit SecondaryIndex(SindexDef def, record::GeoCoverOptions geo = {});
 
   const SindexDef& def() const { return def_; }
+  const record::GeoCoverOptions& geo_options() const { return geo_; }
 
   // The index keys a record contributes (none when the bin is absent or of another type).
   std::vector<std::string> KeysOf(const record::Record& rec) const;
@@ -88,6 +90,7 @@ class SecondaryIndex {
 
  private:
   SindexDef def_;
+  record::GeoCoverOptions geo_;
   std::shared_ptr<const record::Expression> expression_;  // decoded def_.expression
   mutable absl::Mutex mu_;
   absl::btree_set<std::pair<std::string, base::Digest>> entries_ ABSL_GUARDED_BY(mu_);

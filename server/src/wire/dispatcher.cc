@@ -401,7 +401,7 @@ ResultCode ResolveIndexLookup(const ParsedMsg& msg, const txn::Engine& engine,
                                 index::SecondaryIndex::IntegerKey(static_cast<int64_t>(ev)));
   } else if (type == index::SindexType::kGeo2dSphere) {
     // The GeoJSON text: a point asks for regions containing it, a region for points within.
-    lookup->geo = record::GeoShape::Parse(begin);
+    lookup->geo = record::GeoShape::Parse(begin, lookup->idx->geo_options());
     if (!lookup->geo) return ResultCode::kGeoInvalidGeoJson;
     for (auto [lo, hi] : lookup->geo->QueryRanges()) {
       lookup->ranges.emplace_back(index::SecondaryIndex::CellKey(lo),

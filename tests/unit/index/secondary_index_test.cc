@@ -208,5 +208,29 @@ TEST(SecondaryIndexTest, GeoListIndexKeysEveryElement) {
   EXPECT_TRUE(idx.GeoMatches(r, *near));
 }
 
+TEST(SecondaryIndexTest, GeoIndexCoversRegionsWithTheNamespaceOptions) {
+  // Every covering cell at level 8: a cell id at level L ends in a 1 followed by 2·(30−L) zeros.
+  record::GeoCoverOptions level8{8, 8, 50, 1, 6371000};
+  SecondaryIndex idx(SindexDef{"test", "", "g", "loc", SindexType::kGeo2dSphere}, level8);
+  record::Record r;
+  r.Set("loc", Value::GeoJson(R"({"type":"Polygon","coordinates":[[[0,0],[3,0],[3,3],[0,3],)"
+                              R"([0,0]]]})"));
+  std::vector<std::string> keys = idx.KeysOf(r);
+  ASSERT_FALSE(keys.empty());
+  for (const std::string& k : keys) {
+    uint64_t id = 0;
+    for (char c : k) id = id << 8 | static_cast<uint8_t>(c);
+    EXPECT_EQ(__builtin_ctzll(id), 2 * (30 - 8));
+  }
+  // The earth radius turns circle radii into angles: 1000 km is 9°, on a 10x larger earth 0.9°.
+  record::GeoCoverOptions big{1, 20, 12, 1, 63710000};
+  SecondaryIndex on_big(SindexDef{"test", "", "g", "loc", SindexType::kGeo2dSphere}, big);
+  record::Record p;
+  p.Set("loc", Value::GeoJson(R"({"type":"Point","coordinates":[0,5]})"));
+  const char circle[] = R"({"type":"AeroCircle","coordinates":[[0,0],1000000]})";
+  EXPECT_TRUE(idx.GeoMatches(p, *record::GeoShape::Parse(circle)));
+  EXPECT_FALSE(on_big.GeoMatches(p, *record::GeoShape::Parse(circle, big)));
+}
+
 }  // namespace
 }  // namespace tern::index
