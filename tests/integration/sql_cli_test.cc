@@ -127,6 +127,17 @@ TEST_F(SqlTest, IndexQueryBetween) {
   EXPECT_NE(r.err.find("201"), std::string::npos) << r.err;
 }
 
+TEST_F(SqlTest, CreateGeo2dsphereIndex) {
+  CliRun r = Sql({"CREATE LIST INDEX idx_stops ON test.trips (stops) GEO2DSPHERE"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  json j = One("SHOW INDEXES test");
+  const std::string shown = j.dump();
+  EXPECT_NE(shown.find("idx_stops"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("geo2dsphere"), std::string::npos) << shown;
+  r = Sql({"DROP INDEX test idx_stops"});
+  EXPECT_EQ(r.code, 0) << r.err;
+}
+
 TEST_F(SqlTest, ScanWithLimitAndProjection) {
   for (int i = 1; i <= 5; ++i) {
     ASSERT_EQ(Sql({"INSERT INTO bar.scan (PK, a, b) VALUES (" + std::to_string(i) + ", " +
