@@ -52,6 +52,8 @@ TEST(ExplainTest, Descriptions) {
             "SELECT: index query on test.demo, bin 'age' BETWEEN 1 AND 9");
   EXPECT_EQ(Described("AGGREGATE s.sum() ON test WHERE city = 'Paris'"),
             "AGGREGATE: index query on test, bin 'city' = \"Paris\"");
+  EXPECT_EQ(Described(R"(SELECT * FROM test.p WHERE loc CONTAINS GEOJSON('{"type":"Point"}'))"),
+            "SELECT: index query on test.p, bin 'loc' CONTAINS {\"geojson\":{\"type\":\"Point\"}}");
   EXPECT_EQ(Described("SELECT * FROM test"), "SELECT: scan on test");
   EXPECT_EQ(Described("INSERT INTO test.demo (PK, a) VALUES (7, [1])"),
             "INSERT: primary-key lookup on test.demo, PK = 7");
