@@ -46,7 +46,14 @@ struct BinBetween {
   Value low;
   Value high;
 };
-using Predicate = std::variant<PrimaryKeyEquals, BinEquals, BinBetween>;
+// WHERE bin WITHIN GEOJSON('region') (points within it) | bin CONTAINS GEOJSON('point')
+// (regions containing it): a geo2dsphere index query.
+struct BinGeo {
+  std::string bin;
+  Value shape;  // GeoJSON
+  bool contains = false;
+};
+using Predicate = std::variant<PrimaryKeyEquals, BinEquals, BinBetween, BinGeo>;
 
 struct BinValue {
   std::string name;
@@ -124,7 +131,7 @@ struct Aggregate {
   std::vector<Value> args;
   Target target;
   IndexCollection in = IndexCollection::kNone;
-  std::optional<Predicate> where;  // BinEquals or BinBetween, never PrimaryKeyEquals
+  std::optional<Predicate> where;  // a bin predicate, never PrimaryKeyEquals
 };
 
 enum class ShowWhat { kNamespaces, kSets, kBins, kIndexes, kModules };

@@ -110,6 +110,9 @@ std::string DescribePlan(const Statement& statement) {
     const Predicate& p = **WhereOf(body);
     if (const auto* eq = std::get_if<BinEquals>(&p)) {
       absl::StrAppend(&out, ", bin '", eq->bin, "' = ", ValueText(eq->value));
+    } else if (const auto* geo = std::get_if<BinGeo>(&p)) {
+      absl::StrAppend(&out, ", bin '", geo->bin, "' ", geo->contains ? "CONTAINS " : "WITHIN ",
+                      ValueText(geo->shape));
     } else {
       const auto& range = std::get<BinBetween>(p);
       absl::StrAppend(&out, ", bin '", range.bin, "' BETWEEN ", ValueText(range.low), " AND ",

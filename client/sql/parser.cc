@@ -240,7 +240,7 @@ class Parser {
     return absl::OkStatus();
   }
 
-  // After WHERE: PK = v | bin = v | bin BETWEEN a AND b
+  // After WHERE: PK = v | bin = v | bin BETWEEN a AND b | bin WITHIN|CONTAINS GEOJSON('...')
   absl::StatusOr<LocatedPredicate> ParseWhere() {
     LocatedPredicate out;
     out.location = Peek().location;
@@ -256,7 +256,21 @@ class Parser {
       out.predicate = BinEquals{std::move(bin), std::move(v)};
       return out;
     }
-    if (!TakeKeyword("BETWEEN")) return Expected("'=' or BETWEEN after the bin name");
+    const bool within = TakeKeyword("WITHIN");
+    if (within || TakeKeyword("CONTAINS")) {
+      Location at = Peek().location;
+      TERN_SQL_ASSIGN(Value shape,
+                      ParseLiteral(within ? "a region after WITHIN" : "a point after CONTAINS", 0));
+      if (shape.type() != record::ParticleType::kGeoJson) {
+        return SyntaxError(
+            at, absl::StrCat("expected GEOJSON('...') after ", within ? "WITHIN" : "CONTAINS"));
+      }
+      out.predicate = BinGeo{std::move(bin), std::move(shape), !within};
+      return out;
+    }
+    if (!TakeKeyword("BETWEEN")) {
+      return Expected("'=', BETWEEN, WITHIN or CONTAINS after the bin name");
+    }
     Location low_at = Peek().location;
     TERN_SQL_ASSIGN(Value low, ParseLiteral("the low bound after BETWEEN", 0));
     if (low.type() != record::ParticleType::kInteger) {
@@ -523,7 +537,7 @@ class Parser {
     if (TakeKeyword("WHERE")) {
       TERN_SQL_ASSIGN(LocatedPredicate where, ParseWhere());
       if (std::holds_alternative<PrimaryKeyEquals>(where.predicate)) {
-        return SyntaxError(where.location, "AGGREGATE filters on a bin (= or BETWEEN), not on PK");
+        return SyntaxError(where.location, "AGGREGATE filters on a bin, not on PK");
       }
       agg.where = std::move(where.predicate);
     }

@@ -395,6 +395,8 @@ std::string InfoCommands::SindexCreate(const Params& p) {
     def.type = index::SindexType::kString;
   } else if (type == "BLOB") {
     def.type = index::SindexType::kBlob;
+  } else if (type == "GEO2DSPHERE") {
+    def.type = index::SindexType::kGeo2dSphere;
   } else {
     return InfoError(ResultCode::kParameterError,
                      absl::StrCat("unsupported index type '", type, "'"));

@@ -20,6 +20,7 @@
 #include "base/strings.h"
 #include "index/secondary_index.h"
 #include "query/background_apply.h"
+#include "record/geo_shape.h"
 #include "sql/explain.h"
 #include "sql/parser.h"
 
@@ -108,7 +109,9 @@ class RowBuilder {
   std::vector<std::pair<record::Value, std::map<std::string, record::Value>>> rows_;
 };
 
-// The namespace's index usable for `WHERE bin = v | bin BETWEEN a AND b`, and its key range.
+// The records a bin predicate's index names (each once), and the test a record read again
+// must still pass: `WHERE bin = v | bin BETWEEN a AND b` walk one key range; `bin WITHIN |
+// CONTAINS GEOJSON(...)` the geo query's cell ranges, then the exact geometric test.
 index::SindexCollection CollectionOf(sql::IndexCollection in) {
   switch (in) {
     case sql::IndexCollection::kNone:
@@ -123,14 +126,16 @@ index::SindexCollection CollectionOf(sql::IndexCollection in) {
   return index::SindexCollection::kDefault;
 }
 
-absl::Status MatchIndex(txn::Engine& engine, const sql::Target& target, sql::IndexCollection in,
-                        const sql::Predicate& where, std::shared_ptr<index::SecondaryIndex>* idx,
-                        std::string* lo, std::string* hi) {
+// `in` picks the bin's collection index (IN LIST | MAPKEYS | MAPVALUES) over its plain one.
+absl::StatusOr<txn::QueryMatches> IndexMatches(txn::Engine& engine, const sql::Target& target,
+                                               sql::IndexCollection in,
+                                               const sql::Predicate& where) {
   const index::SindexCollection collection = CollectionOf(in);
   const ns::Namespace* ns = engine.catalog().Find(target.ns);
   if (!ns) return MakeError(ResultCode::kNamespaceNotFound, "no namespace " + target.ns);
   std::string bin;
   record::Value low, high;
+  const auto* geo = std::get_if<sql::BinGeo>(&where);
   if (const auto* eq = std::get_if<sql::BinEquals>(&where)) {
     bin = eq->bin;
     low = high = eq->value;
@@ -142,6 +147,9 @@ absl::Status MatchIndex(txn::Engine& engine, const sql::Target& target, sql::Ind
         high.type() != record::ParticleType::kInteger) {
       return MakeError(ResultCode::kParameterError, "BETWEEN takes integers");
     }
+  } else if (geo) {
+    bin = geo->bin;
+    low = high = geo->shape;
   } else {
     return MakeError(ResultCode::kParameterError, "not an index predicate");
   }
@@ -156,20 +164,25 @@ absl::Status MatchIndex(txn::Engine& engine, const sql::Target& target, sql::Ind
     case record::ParticleType::kBlob:
       type = index::SindexType::kBlob;
       break;
+    case record::ParticleType::kGeoJson:
+      if (!geo) return MakeError(ResultCode::kParameterError, "GeoJSON takes WITHIN or CONTAINS");
+      type = index::SindexType::kGeo2dSphere;
+      break;
     default:
       return MakeError(ResultCode::kParameterError, "an index matches integers, strings, blobs");
   }
+  std::shared_ptr<index::SecondaryIndex> idx;
   if (auto all = ns->sindexes()) {
     for (const auto& i : *all) {
       const index::SindexDef& d = i->def();
       if (d.bin == bin && d.type == type && d.collection == collection && d.context.empty() &&
           (d.set.empty() || d.set == target.set) && !i->dropped()) {
-        *idx = i;
+        idx = i;
         break;
       }
     }
   }
-  if (!*idx) {
+  if (!idx) {
     return MakeError(
         ResultCode::kIndexNotFound,
         absl::StrCat("no ",
@@ -179,28 +192,43 @@ absl::Status MatchIndex(txn::Engine& engine, const sql::Target& target, sql::Ind
                      "index on bin '", bin, "' of ", target.ns, target.set.empty() ? "" : ".",
                      target.set));
   }
-  if (!(*idx)->KeyOf(low, lo) || !(*idx)->KeyOf(high, hi) || *lo > *hi) {
-    return MakeError(ResultCode::kParameterError, "bad index range");
-  }
-  return absl::OkStatus();
-}
-
-txn::QueryMatches Matches(std::shared_ptr<index::SecondaryIndex> idx, const std::string& lo,
-                          const std::string& hi) {
+  std::vector<std::pair<std::string, std::string>> ranges;
   txn::QueryMatches m;
-  idx->Range(lo, hi, [&](std::string_view, const base::Digest& d) {
-    m.digests.push_back(d);
-    return true;
-  });
-  // A record with several matching values is read once.
+  if (geo) {
+    std::shared_ptr<const record::GeoShape> shape =
+        record::GeoShape::Parse(geo->shape.bytes(), idx->geo_options());
+    if (!shape) return MakeError(ResultCode::kGeoInvalidGeoJson, "not a valid GeoJSON shape");
+    if (shape->is_point() != geo->contains) {
+      return MakeError(ResultCode::kParameterError, "WITHIN takes a region, CONTAINS a point");
+    }
+    for (auto [lo, hi] : shape->QueryRanges()) {
+      ranges.emplace_back(index::SecondaryIndex::CellKey(lo), index::SecondaryIndex::CellKey(hi));
+    }
+    m.still_matches = [idx, shape](const record::Record& rec) {
+      return idx->GeoMatches(rec, *shape);
+    };
+  } else {
+    std::string lo, hi;
+    if (!idx->KeyOf(low, &lo) || !idx->KeyOf(high, &hi) || lo > hi) {
+      return MakeError(ResultCode::kParameterError, "bad index range");
+    }
+    m.still_matches = [idx, lo, hi](const record::Record& rec) {
+      for (const std::string& k : idx->KeysOf(rec)) {
+        if (k >= lo && k <= hi) return true;
+      }
+      return false;
+    };
+    ranges.emplace_back(std::move(lo), std::move(hi));
+  }
+  for (const auto& [lo, hi] : ranges) {
+    idx->Range(lo, hi, [&](std::string_view, const base::Digest& d) {
+      m.digests.push_back(d);
+      return true;
+    });
+  }
+  // A record with several matching values (or cells) is read once.
   std::sort(m.digests.begin(), m.digests.end());
   m.digests.erase(std::unique(m.digests.begin(), m.digests.end()), m.digests.end());
-  m.still_matches = [idx, lo, hi](const record::Record& rec) {
-    for (const std::string& k : idx->KeysOf(rec)) {
-      if (k >= lo && k <= hi) return true;
-    }
-    return false;
-  };
   return m;
 }
 
@@ -421,12 +449,9 @@ absl::Status SqlExecutor::Select(const sql::Select& s, v1::SqlResponse* out) {
       }
       return rows.Fill(out);
     }
-    std::shared_ptr<index::SecondaryIndex> idx;
-    std::string lo, hi;
-    if (absl::Status st = MatchIndex(engine_, s.target, s.in, *s.where, &idx, &lo, &hi); !st.ok()) {
-      return st;
-    }
-    txn::QueryMatches m = Matches(idx, lo, hi);
+    absl::StatusOr<txn::QueryMatches> found = IndexMatches(engine_, s.target, s.in, *s.where);
+    if (!found.ok()) return found.status();
+    const txn::QueryMatches& m = *found;
     txn::ScanOptions opts;
     opts.ns = s.target.ns;
     opts.set = s.target.set;
@@ -484,7 +509,8 @@ absl::Status SqlExecutor::CreateIndex(const sql::CreateIndex& s, v1::SqlResponse
       def.type = index::SindexType::kBlob;
       break;
     case sql::IndexType::kGeo2dSphere:
-      return MakeError(ResultCode::kUnsupportedFeature, "GEO2DSPHERE indexes are not supported");
+      def.type = index::SindexType::kGeo2dSphere;
+      break;
   }
   switch (s.collection) {
     case sql::IndexCollection::kNone:
@@ -579,12 +605,9 @@ absl::Status SqlExecutor::Aggregate(const sql::Aggregate& s, v1::SqlResponse* ou
   }
   std::optional<txn::QueryMatches> matches;
   if (s.where) {
-    std::shared_ptr<index::SecondaryIndex> idx;
-    std::string lo, hi;
-    if (absl::Status st = MatchIndex(engine_, s.target, s.in, *s.where, &idx, &lo, &hi); !st.ok()) {
-      return st;
-    }
-    matches = Matches(idx, lo, hi);
+    absl::StatusOr<txn::QueryMatches> found = IndexMatches(engine_, s.target, s.in, *s.where);
+    if (!found.ok()) return found.status();
+    matches = *std::move(found);
   }
   out->add_columns("result");
   absl::Status convert;

@@ -171,6 +171,7 @@ class Parser {
   absl::Status ParseCluster(const YAML::Node& n, ClusterConfig* out);
   absl::Status ParseNamespace(const YAML::Node& n, const std::string& path, NamespaceConfig* out);
   absl::Status ParseSet(const YAML::Node& n, const std::string& path, SetConfig* out);
+  absl::Status ParseGeo(const Field& f, GeoConfig* out);
   absl::Status CheckPorts(const PortsConfig& ports, const YAML::Mark& root_mark) const;
 
   absl::string_view source_;
@@ -452,6 +453,27 @@ absl::Status Parser::ParseSet(const YAML::Node& n, const std::string& path, SetC
   return absl::OkStatus();
 }
 
+absl::Status Parser::ParseGeo(const Field& geo, GeoConfig* out) {
+  absl::Status s = ForEachField(geo.value, geo.path, [&](const Field& f) -> absl::Status {
+    if (f.key == "min_level") return ReadUnsigned<uint32_t>(f, 0, 30, &out->min_level);
+    if (f.key == "max_level") return ReadUnsigned<uint32_t>(f, 0, 30, &out->max_level);
+    if (f.key == "max_cells") return ReadUnsigned<uint32_t>(f, 1, 256, &out->max_cells);
+    if (f.key == "level_mod") return ReadUnsigned<uint32_t>(f, 1, 3, &out->level_mod);
+    if (f.key == "earth_radius_meters") {
+      return ReadUnsigned<uint64_t>(f, 1, 1ull << 40, &out->earth_radius_meters);
+    }
+    return UnknownKey(f);
+  });
+  if (!s.ok()) return s;
+  if (out->max_level < out->min_level) {
+    std::string max_path = absl::StrCat(geo.path, ".max_level");
+    return Error(MarkOf(max_path, geo.value.Mark()), max_path,
+                 absl::StrCat("must not be below min_level (", out->min_level, ") (got ",
+                              out->max_level, ")"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Parser::ParseNamespace(const YAML::Node& n, const std::string& path,
                                     NamespaceConfig* out) {
   if (!n.IsMap()) return Error(n.Mark(), path, absl::StrCat("expected a map, got ", Describe(n)));
@@ -524,6 +546,7 @@ absl::Status Parser::ParseNamespace(const YAML::Node& n, const std::string& path
       }
       return absl::OkStatus();
     }
+    if (f.key == "geo2dsphere_within") return ParseGeo(f, &out->geo2dsphere_within);
     if (f.key == "sets") {
       if (f.value.IsNull()) return absl::OkStatus();
       if (!f.value.IsSequence()) {

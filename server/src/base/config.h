@@ -23,6 +23,16 @@ struct SetConfig {
   bool disable_eviction = false;       // records of this set are never evicted
 };
 
+// How geo2dsphere indexes cover regions with S2 cells: stored regions and query regions alike
+// (Aerospike's geo2dsphere-within, with its defaults).
+struct GeoConfig {
+  uint32_t min_level = 1;                  // 0..30, cells no bigger than this level
+  uint32_t max_level = 20;                 // min_level..30, cells no smaller than this level
+  uint32_t max_cells = 12;                 // 1..256 per covering
+  uint32_t level_mod = 1;                  // 1..3: only levels min_level + k·level_mod
+  uint64_t earth_radius_meters = 6371000;  // turns AeroCircle radii into angles
+};
+
 struct NamespaceConfig {
   std::string name;
   StorageKind storage = StorageKind::kMemory;
@@ -39,6 +49,7 @@ struct NamespaceConfig {
   uint32_t nsup_period_sec = 10;             // expiration/eviction sweep period (0 = no sweeper)
   uint32_t sprigs_per_partition = 16;        // power of two, 1..256
   Consistency consistency = Consistency::kAvailable;
+  GeoConfig geo2dsphere_within;
   std::vector<SetConfig> sets;
 };
 

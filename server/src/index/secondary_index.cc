@@ -20,6 +20,8 @@ std::string_view SindexTypeName(SindexType t) {
       return "string";
     case SindexType::kBlob:
       return "blob";
+    case SindexType::kGeo2dSphere:
+      return "geo2dsphere";
   }
   return "?";
 }
@@ -55,7 +57,7 @@ bool SindexDef::Parse(std::string_view text, SindexDef* out) {
   if ((f.size() != 7 && f.size() != 8) || f[4].size() != 1 || f[5].size() != 1) return false;
   const int type = f[4][0] - '0', coll = f[5][0] - '0';
   std::string context, expression;
-  if (type < 0 || type > 2 || coll < 0 || coll > 4 || !absl::Base64Unescape(f[6], &context))
+  if (type < 0 || type > 3 || coll < 0 || coll > 4 || !absl::Base64Unescape(f[6], &context))
     return false;
   if (f.size() == 8 && !absl::Base64Unescape(f[7], &expression)) return false;
   *out = SindexDef{f[0],
@@ -152,62 +154,89 @@ bool SecondaryIndex::KeyOf(const Value& v, std::string* key) const {
       if (v.type() != ParticleType::kBlob) return false;
       *key = v.bytes();
       return true;
+    case SindexType::kGeo2dSphere:
+      return false;
   }
   return false;
 }
 
-SecondaryIndex::SecondaryIndex(SindexDef def) : def_(std::move(def)) {
+std::string SecondaryIndex::CellKey(uint64_t cell_id) {
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i, cell_id >>= 8) k[i] = static_cast<char>(cell_id & 0xff);
+  return k;
+}
+
+bool SecondaryIndex::GeoMatches(const record::Record& rec, const record::GeoShape& query) const {
+  for (const Value& v : ValuesOf(rec)) {
+    if (v.type() != ParticleType::kGeoJson) continue;
+    auto shape = record::GeoShape::Parse(v.bytes(), geo_);
+    if (shape && query.QueryMatches(*shape)) return true;
+  }
+  return false;
+}
+
+SecondaryIndex::SecondaryIndex(SindexDef def, record::GeoCoverOptions geo)
+    : def_(std::move(def)), geo_(geo) {
   if (!def_.expression.empty()) {
     auto e = record::Expression::Decode(def_.expression);
     if (e.ok()) expression_ = *std::move(e);
   }
 }
 
-std::vector<std::string> SecondaryIndex::KeysOf(const record::Record& rec) const {
-  std::vector<std::string> keys;
-  if (def_.collection == SindexCollection::kSet) return {std::string()};  // membership alone
-  record::Bin nested;
+std::vector<Value> SecondaryIndex::ValuesOf(const record::Record& rec) const {
+  std::vector<Value> values;
+  Value v;
   if (!def_.expression.empty()) {
     // An expression index keys the expression's value; unknown indexes nothing.
-    if (!expression_) return keys;
+    if (!expression_) return values;
     record::ExpRecord view;
     view.rec = &rec;
-    std::optional<Value> v = expression_->Evaluate(view);
-    if (!v) return keys;
-    nested.value = *std::move(v);
+    std::optional<Value> result = expression_->Evaluate(view);
+    if (!result) return values;
+    v = *std::move(result);
   } else {
     const record::Bin* found = rec.Find(def_.bin);
-    if (!found) return keys;
-    nested = *found;
-    if (!FollowContext(def_.context, &nested.value)) return keys;
+    if (!found) return values;
+    v = found->value;
+    if (!FollowContext(def_.context, &v)) return values;
   }
-  const record::Bin* bin = &nested;
-  std::string k;
-  auto add = [&](const Value& v) {
-    if (KeyOf(v, &k)) keys.push_back(k);
-  };
   switch (def_.collection) {
     case SindexCollection::kDefault:
-      add(bin->value);
+      values.push_back(std::move(v));
       break;
     case SindexCollection::kList:
-      if (bin->value.type() == ParticleType::kList) {
-        if (auto items = record::DecodeList(bin->value.bytes()); items.ok()) {
-          for (const Value& v : *items) add(v);
-        }
+      if (v.type() == ParticleType::kList) {
+        if (auto items = record::DecodeList(v.bytes()); items.ok()) values = *std::move(items);
       }
       break;
     case SindexCollection::kMapKeys:
     case SindexCollection::kMapValues:
-      if (bin->value.type() == ParticleType::kMap) {
-        if (auto entries = record::DecodeMap(bin->value.bytes()); entries.ok()) {
-          for (const auto& [mk, mv] : *entries)
-            add(def_.collection == SindexCollection::kMapKeys ? mk : mv);
+      if (v.type() == ParticleType::kMap) {
+        if (auto entries = record::DecodeMap(v.bytes()); entries.ok()) {
+          for (auto& [mk, mv] : *entries)
+            values.push_back(std::move(def_.collection == SindexCollection::kMapKeys ? mk : mv));
         }
       }
       break;
     case SindexCollection::kSet:
       break;
+  }
+  return values;
+}
+
+std::vector<std::string> SecondaryIndex::KeysOf(const record::Record& rec) const {
+  if (def_.collection == SindexCollection::kSet) return {std::string()};  // membership alone
+  std::vector<std::string> keys;
+  std::string k;
+  for (const Value& v : ValuesOf(rec)) {
+    if (def_.type == SindexType::kGeo2dSphere) {
+      if (v.type() != ParticleType::kGeoJson) continue;
+      if (auto shape = record::GeoShape::Parse(v.bytes(), geo_)) {
+        for (uint64_t cell : shape->IndexCells()) keys.push_back(CellKey(cell));
+      }
+    } else if (KeyOf(v, &k)) {
+      keys.push_back(k);
+    }
   }
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());  // one entry per value

@@ -2,7 +2,9 @@
 // bin of a namespace or set. Values are keyed so that byte order is value order (integers
 // with the sign bit flipped, big-endian), which makes range queries a contiguous walk.
 // Collection indexes key every element of a list, every key or every value of a map. A set
-// index (Aerospike 8.1.2) keys set membership alone: one entry per record of its set.
+// index (Aerospike 8.1.2) keys set membership alone: one entry per record of its set. A
+// geo2dsphere index keys each GeoJSON value by S2 cell ids (record::GeoShape): a point by its
+// leaf cell, a region by its covering, so a value may own several entries.
 #pragma once
 
 #include <atomic>
@@ -18,14 +20,15 @@
 #include "absl/synchronization/mutex.h"
 #include "base/digest.h"
 #include "record/expression.h"
+#include "record/geo_shape.h"
 #include "record/record.h"
 
 namespace tern::index {
 
-enum class SindexType : uint8_t { kNumeric, kString, kBlob };
+enum class SindexType : uint8_t { kNumeric, kString, kBlob, kGeo2dSphere };
 enum class SindexCollection : uint8_t { kDefault, kList, kMapKeys, kMapValues, kSet };
 
-std::string_view SindexTypeName(SindexType t);              // "numeric", "string", "blob"
+std::string_view SindexTypeName(SindexType t);  // "numeric", "string", "blob", "geo2dsphere"
 std::string_view SindexCollectionName(SindexCollection c);  // "default", "list", ...
 
 struct SindexDef {
@@ -50,16 +53,25 @@ struct SindexDef {
 class SecondaryIndex {
  public:
   // An expression that does not decode indexes nothing (the info layer refuses such indexes).
-  explicit SecondaryIndex(SindexDef def);
+  // `geo` (the namespace's) says how geo2dsphere indexes cover regions.
+  explicit SecondaryIndex(SindexDef def, record::GeoCoverOptions geo = {});
 
   const SindexDef& def() const { return def_; }
+  const record::GeoCoverOptions& geo_options() const { return geo_; }
 
   // The index keys a record contributes (none when the bin is absent or of another type).
   std::vector<std::string> KeysOf(const record::Record& rec) const;
-  // Key of one value of the indexed type; false for a value of another type.
+  // The values a record offers the index: the bin's (or expression's) value, or its elements
+  // for collection indexes; of any type.
+  std::vector<record::Value> ValuesOf(const record::Record& rec) const;
+  // Key of one value of the indexed type; false for a value of another type, and for GeoJSON,
+  // whose keys are cells (CellKey of each of GeoShape::IndexCells).
   bool KeyOf(const record::Value& v, std::string* key) const;
   static std::string IntegerKey(int64_t v);
   static int64_t IntegerOfKey(std::string_view key);
+  static std::string CellKey(uint64_t cell_id);  // big-endian: byte order = cell-id order
+  // A geo query's exact test: true when one of the record's indexed GeoJSON values matches.
+  bool GeoMatches(const record::Record& rec, const record::GeoShape& query) const;
 
   // Moves a record's entries from `old_keys` to `new_keys` (either may be empty).
   void Update(const base::Digest& digest, const std::vector<std::string>& old_keys,
@@ -78,6 +90,7 @@ class SecondaryIndex {
 
  private:
   SindexDef def_;
+  record::GeoCoverOptions geo_;
   std::shared_ptr<const record::Expression> expression_;  // decoded def_.expression
   mutable absl::Mutex mu_;
   absl::btree_set<std::pair<std::string, base::Digest>> entries_ ABSL_GUARDED_BY(mu_);

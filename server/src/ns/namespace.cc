@@ -304,7 +304,11 @@ std::shared_ptr<index::SecondaryIndex> Namespace::FindSindex(std::string_view na
 }
 
 std::shared_ptr<index::SecondaryIndex> Namespace::AddSindex(const index::SindexDef& def) {
-  auto index = std::make_shared<index::SecondaryIndex>(def);
+  const base::GeoConfig& g = config_.geo2dsphere_within;
+  record::GeoCoverOptions geo{static_cast<int>(g.min_level), static_cast<int>(g.max_level),
+                              static_cast<int>(g.max_cells), static_cast<int>(g.level_mod),
+                              static_cast<double>(g.earth_radius_meters)};
+  auto index = std::make_shared<index::SecondaryIndex>(def, geo);
   absl::MutexLock lock(&sindex_mu_);
   // Copy-on-write list: writers read it with one shared lock and a pointer copy.
   auto next = std::make_shared<Sindexes>(sindexes_ ? *sindexes_ : Sindexes{});

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/result_code.h"
+#include "record/geo_shape.h"
 
 namespace tern::record {
 
@@ -40,7 +41,7 @@ bool IsPolygon(const json& c) {
 
 }  // namespace
 
-absl::Status ValidateGeoJson(std::string_view text) {
+absl::Status ValidateGeoJsonStructure(std::string_view text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   auto bad = [](std::string_view why) {
     return base::MakeError(base::ResultCode::kGeoInvalidGeoJson, why);
@@ -68,6 +69,15 @@ absl::Status ValidateGeoJson(std::string_view text) {
     return bad("GeoJSON type must be Point, Polygon, MultiPolygon or AeroCircle");
   }
   return bad("GeoJSON coordinates do not fit the type");
+}
+
+absl::Status ValidateGeoJson(std::string_view text) {
+  if (absl::Status s = ValidateGeoJsonStructure(text); !s.ok()) return s;
+  if (!GeoShape::Parse(text)) {
+    return base::MakeError(base::ResultCode::kGeoInvalidGeoJson,
+                           "GeoJSON region is not a valid shape on the sphere");
+  }
+  return absl::OkStatus();
 }
 
 namespace {

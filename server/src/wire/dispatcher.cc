@@ -6,6 +6,7 @@
 #include <bitset>
 #include <cstring>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "base/clock.h"
@@ -15,6 +16,7 @@
 #include "query/background_apply.h"
 #include "record/collection.h"
 #include "record/expression.h"
+#include "record/geo_shape.h"
 #include "wire/message.h"
 #include "wire/particle.h"
 #include "wire/proto.h"
@@ -228,6 +230,8 @@ class ScanJob final : public StreamJob {
 // in (value, digest) order, resumable after a (value, digest) pair per partition. The
 // matching entries are taken from the index at the start; each record is then read and
 // checked again, so a record changed since is never answered with a value it no longer has.
+// A geo query's entries are candidates (cells), one per record in digest order, and the check
+// is the exact geometric one.
 class QueryJob final : public StreamJob {
  public:
   struct Entry {
@@ -237,10 +241,12 @@ class QueryJob final : public StreamJob {
   };
 
   QueryJob(txn::Engine& engine, txn::ScanOptions opts, std::shared_ptr<index::SecondaryIndex> index,
-           std::vector<Entry> entries, uint64_t max_records)
+           std::shared_ptr<const record::GeoShape> geo, std::vector<Entry> entries,
+           uint64_t max_records)
       : engine_(engine),
         opts_(std::move(opts)),
         index_(std::move(index)),
+        geo_(std::move(geo)),
         entries_(std::move(entries)),
         max_records_(max_records) {}
 
@@ -257,8 +263,12 @@ class QueryJob final : public StreamJob {
       }
       const Entry& e = entries_[next_++];
       engine_.ReadForQuery(opts_, e.digest, [&](const txn::ScannedRecord& r) {
-        std::vector<std::string> keys = index_->KeysOf(*r.record);
-        if (!std::binary_search(keys.begin(), keys.end(), e.key)) return;  // changed since
+        if (geo_) {
+          if (!index_->GeoMatches(*r.record, *geo_)) return;
+        } else {
+          std::vector<std::string> keys = index_->KeysOf(*r.record);
+          if (!std::binary_search(keys.begin(), keys.end(), e.key)) return;  // changed since
+        }
         txn::ScannedRecord shown = r;
         if (!opts_.projection.empty()) {
           projected = record::Project(*r.record, opts_.projection);
@@ -286,6 +296,7 @@ class QueryJob final : public StreamJob {
   txn::Engine& engine_;
   txn::ScanOptions opts_;
   std::shared_ptr<index::SecondaryIndex> index_;
+  std::shared_ptr<const record::GeoShape> geo_;  // geo queries: the query shape
   std::vector<Entry> entries_;
   size_t next_ = 0;
   uint64_t max_records_;
@@ -296,12 +307,38 @@ class QueryJob final : public StreamJob {
 
 namespace {
 
+// What an INDEX_RANGE asks of an index: inclusive key ranges, and for geo queries the query
+// shape whose exact test the candidates must pass.
+struct IndexLookup {
+  std::shared_ptr<index::SecondaryIndex> idx;
+  std::vector<std::pair<std::string, std::string>> ranges;
+  std::shared_ptr<const record::GeoShape> geo;
+
+  // Visits the entries of every range (a geo record may come more than once).
+  void ForEach(absl::FunctionRef<void(std::string_view key, const base::Digest&)> fn) const {
+    for (const auto& [lo, hi] : ranges) {
+      idx->Range(lo, hi, [&](std::string_view key, const base::Digest& d) {
+        fn(key, d);
+        return true;
+      });
+    }
+  }
+  // Whether a record (read again) still answers the query.
+  bool Matches(const record::Record& rec) const {
+    if (geo) return idx->GeoMatches(rec, *geo);
+    for (const std::string& k : idx->KeysOf(rec)) {
+      for (const auto& [lo, hi] : ranges) {
+        if (k >= lo && k <= hi) return true;
+      }
+    }
+    return false;
+  }
+};
+
 // Finds the index an INDEX_RANGE (with INDEX_TYPE, INDEX_CONTEXT or INDEX_NAME) addresses and
-// the key range it asks for.
-ResultCode ResolveIndexRange(const ParsedMsg& msg, const txn::Engine& engine,
-                             const txn::ScanOptions& opts,
-                             std::shared_ptr<index::SecondaryIndex>* idx, std::string* lo,
-                             std::string* hi) {
+// what it asks for.
+ResultCode ResolveIndexLookup(const ParsedMsg& msg, const txn::Engine& engine,
+                              const txn::ScanOptions& opts, IndexLookup* lookup) {
   // INDEX_RANGE: count(1) | bin length(1) bin | particle(1) | u32 len, begin | u32 len, end
   Reader r(msg.Field(kFieldIndexRange));
   uint8_t count = 0, bin_len = 0, particle = 0;
@@ -323,8 +360,11 @@ ResultCode ResolveIndexRange(const ParsedMsg& msg, const txn::Engine& engine,
     case 4:
       type = index::SindexType::kBlob;
       break;
+    case 23:
+      type = index::SindexType::kGeo2dSphere;
+      break;
     default:
-      return ResultCode::kIndexNotFound;  // GeoJSON indexes come later
+      return ResultCode::kIndexNotFound;
   }
   index::SindexCollection collection = index::SindexCollection::kDefault;
   if (msg.Has(kFieldIndexType)) {
@@ -346,22 +386,30 @@ ResultCode ResolveIndexRange(const ParsedMsg& msg, const txn::Engine& engine,
       if (by_name ? d.name == msg.Field(kFieldIndexName)
                   : (same_source && d.type == type && d.collection == collection &&
                      (d.set.empty() || d.set == opts.set))) {
-        *idx = i;
+        lookup->idx = i;
         break;
       }
     }
   }
-  if (!*idx) return ResultCode::kIndexNotFound;
+  if (!lookup->idx) return ResultCode::kIndexNotFound;
   if (type == index::SindexType::kNumeric) {
     Reader b(begin), e(end);
     uint64_t bv, ev;
     if (!b.U64(&bv) || !e.U64(&ev) || static_cast<int64_t>(bv) > static_cast<int64_t>(ev)) {
       return ResultCode::kParameterError;
     }
-    *lo = index::SecondaryIndex::IntegerKey(static_cast<int64_t>(bv));
-    *hi = index::SecondaryIndex::IntegerKey(static_cast<int64_t>(ev));
+    lookup->ranges.emplace_back(index::SecondaryIndex::IntegerKey(static_cast<int64_t>(bv)),
+                                index::SecondaryIndex::IntegerKey(static_cast<int64_t>(ev)));
+  } else if (type == index::SindexType::kGeo2dSphere) {
+    // The GeoJSON text: a point asks for regions containing it, a region for points within.
+    lookup->geo = record::GeoShape::Parse(begin, lookup->idx->geo_options());
+    if (!lookup->geo) return ResultCode::kGeoInvalidGeoJson;
+    for (auto [lo, hi] : lookup->geo->QueryRanges()) {
+      lookup->ranges.emplace_back(index::SecondaryIndex::CellKey(lo),
+                                  index::SecondaryIndex::CellKey(hi));
+    }
   } else {
-    *lo = *hi = std::string(begin);  // strings and blobs: equality on the begin value
+    lookup->ranges.emplace_back(begin, begin);  // strings and blobs: equality on the begin value
   }
 
   return ResultCode::kOk;
@@ -614,27 +662,19 @@ void Dispatcher::HandleAggregate(const ParsedMsg& msg, std::string* out) {
     if (!engine_.catalog().Find(opts.ns)) {
       return AppendStatusFrame(ResultCode::kNamespaceNotFound, info3::kLast, out);
     }
-    std::shared_ptr<index::SecondaryIndex> idx;
-    std::string lo, hi;
-    if (ResultCode rc = ResolveIndexRange(msg, engine_, opts, &idx, &lo, &hi);
+    auto lookup = std::make_shared<IndexLookup>();
+    if (ResultCode rc = ResolveIndexLookup(msg, engine_, opts, lookup.get());
         rc != ResultCode::kOk) {
       return AppendStatusFrame(rc, info3::kLast, out);
     }
     matches.emplace();
-    idx->Range(lo, hi, [&](std::string_view, const base::Digest& d) {
-      matches->digests.push_back(d);
-      return true;
-    });
+    lookup->ForEach(
+        [&](std::string_view, const base::Digest& d) { matches->digests.push_back(d); });
     // A record with several matching values (collection indexes) is fed once.
     std::sort(matches->digests.begin(), matches->digests.end());
     matches->digests.erase(std::unique(matches->digests.begin(), matches->digests.end()),
                            matches->digests.end());
-    matches->still_matches = [idx, lo, hi](const record::Record& rec) {
-      for (const std::string& k : idx->KeysOf(rec)) {
-        if (k >= lo && k <= hi) return true;
-      }
-      return false;
-    };
+    matches->still_matches = [lookup](const record::Record& rec) { return lookup->Matches(rec); };
   }
   const size_t frame_at = out->size();
   AppendProtoHeader(MessageType::kMessage, 0, out);
@@ -664,13 +704,11 @@ std::unique_ptr<StreamJob> Dispatcher::HandleQuery(const ParsedMsg& msg,
     AppendStatusFrame(code, info3::kLast, out);
     return nullptr;
   };
-  std::shared_ptr<index::SecondaryIndex> idx;
-  std::string lo, hi;
-  if (ResultCode rc = ResolveIndexRange(msg, engine_, opts, &idx, &lo, &hi);
-      rc != ResultCode::kOk) {
+  IndexLookup lookup;
+  if (ResultCode rc = ResolveIndexLookup(msg, engine_, opts, &lookup); rc != ResultCode::kOk) {
     return fail(rc);
   }
-  const index::SindexType type = idx->def().type;
+  const index::SindexType type = lookup.idx->def().type;
   // Resume points: the i-th DIGEST_ARRAY digest resumes its partition after (i-th BVAL, digest).
   std::string_view digests = msg.Field(kFieldDigestArray);
   std::string_view bvals = msg.Field(kFieldBvalArray);
@@ -684,7 +722,8 @@ std::unique_ptr<StreamJob> Dispatcher::HandleQuery(const ParsedMsg& msg,
   for (size_t i = 0; i * base::kDigestSize < digests.size(); ++i) {
     base::Digest d;
     std::memcpy(d.bytes.data(), digests.data() + i * base::kDigestSize, base::kDigestSize);
-    std::string key = lo;  // strings and blobs: the one value queried
+    // Strings and blobs: the one value queried; geo resumes by digest alone.
+    std::string key = lookup.ranges.empty() ? std::string() : lookup.ranges.front().first;
     if (type == index::SindexType::kNumeric) {
       uint64_t v = 0;
       for (int b = 7; b >= 0; --b) v = v << 8 | static_cast<uint8_t>(bvals[i * 8 + b]);  // LE
@@ -692,18 +731,30 @@ std::unique_ptr<StreamJob> Dispatcher::HandleQuery(const ParsedMsg& msg,
     }
     after[base::PartitionOf(d)] = std::make_pair(std::move(key), d);
   }
+  const bool geo = lookup.geo != nullptr;
   std::vector<QueryJob::Entry> entries;
-  idx->Range(lo, hi, [&](std::string_view key, const base::Digest& d) {
+  lookup.ForEach([&](std::string_view key, const base::Digest& d) {
     const uint32_t p = base::PartitionOf(d);
-    if (!wanted[p]) return true;
-    if (after[p] && std::make_pair(std::string(key), d) <= *after[p]) return true;
+    if (!wanted[p]) return;
+    if (after[p]) {
+      // Geo candidates go in digest order (a record's cells are many): resume after the digest.
+      if (geo ? d <= after[p]->second : std::make_pair(std::string(key), d) <= *after[p]) return;
+    }
     entries.push_back(QueryJob::Entry{p, std::string(key), d});
-    return true;
   });
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const auto& a, const auto& b) { return a.partition < b.partition; });
-  return std::make_unique<QueryJob>(engine_, std::move(opts), std::move(idx), std::move(entries),
-                                    max_records);
+  if (geo) {
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.partition, a.digest) < std::tie(b.partition, b.digest);
+    });
+    entries.erase(std::unique(entries.begin(), entries.end(),
+                              [](const auto& a, const auto& b) { return a.digest == b.digest; }),
+                  entries.end());
+  } else {
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const auto& a, const auto& b) { return a.partition < b.partition; });
+  }
+  return std::make_unique<QueryJob>(engine_, std::move(opts), std::move(lookup.idx),
+                                    std::move(lookup.geo), std::move(entries), max_records);
 }
 
 std::unique_ptr<StreamJob> Dispatcher::HandleScan(const ParsedMsg& msg, std::string* out) {

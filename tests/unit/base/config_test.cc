@@ -234,6 +234,34 @@ TEST(ConfigTest, InvalidValues) {
               HasSubstr("tern.yaml:3: namespaces[0].name: duplicate key"));
 }
 
+TEST(ConfigTest, Geo2dsphereWithin) {
+  absl::StatusOr<Config> c = ParseNamespace(R"(    geo2dsphere_within:
+      min_level: 4
+      max_level: 12
+      max_cells: 40
+      level_mod: 2
+      earth_radius_meters: 6378137
+)");
+  ASSERT_TRUE(c.ok()) << c.status();
+  const GeoConfig& g = c->namespaces[0].geo2dsphere_within;
+  EXPECT_EQ(g.min_level, 4u);
+  EXPECT_EQ(g.max_level, 12u);
+  EXPECT_EQ(g.max_cells, 40u);
+  EXPECT_EQ(g.level_mod, 2u);
+  EXPECT_EQ(g.earth_radius_meters, 6378137u);
+  // Aerospike's defaults when omitted.
+  c = ParseNamespace("");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->namespaces[0].geo2dsphere_within.max_cells, 12u);
+  EXPECT_EQ(c->namespaces[0].geo2dsphere_within.max_level, 20u);
+  EXPECT_THAT(NamespaceError("    geo2dsphere_within:\n      min_level: 10\n      max_level: 5\n"),
+              HasSubstr("geo2dsphere_within.max_level: must not be below min_level (10)"));
+  EXPECT_THAT(NamespaceError("    geo2dsphere_within:\n      level_mod: 4\n"),
+              HasSubstr("geo2dsphere_within.level_mod: must be between 1 and 3"));
+  EXPECT_THAT(NamespaceError("    geo2dsphere_within:\n      cells: 4\n"),
+              HasSubstr("geo2dsphere_within.cells: unknown key"));
+}
+
 TEST(ConfigTest, NamespaceNames) {
   EXPECT_THAT(ErrorOf("namespaces:\n  - storage: memory\n"),
               HasSubstr("tern.yaml:2: namespaces[0].name: is required"));

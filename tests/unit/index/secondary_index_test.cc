@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "record/collection.h"
 #include "record/packed_element.h"
 
@@ -133,6 +135,101 @@ TEST(SecondaryIndexTest, ExpressionIndexesKeyTheExpressionsValue) {
   SindexDef broken{"test", "", "b", "", SindexType::kNumeric};
   broken.expression = "\x91\xcc\xc8";
   EXPECT_TRUE(SecondaryIndex(broken).KeysOf(r).empty());
+}
+
+TEST(SecondaryIndexTest, GeoIndexKeysCellsAndMatchesExactly) {
+  SecondaryIndex idx(SindexDef{"test", "", "g", "loc", SindexType::kGeo2dSphere});
+  EXPECT_EQ(SindexTypeName(SindexType::kGeo2dSphere), "geo2dsphere");
+  SindexDef back;
+  ASSERT_TRUE(SindexDef::Parse(idx.def().Serialize(), &back));
+  EXPECT_EQ(back, idx.def());
+
+  record::Record point, region, other, text;
+  point.Set("loc", Value::GeoJson(R"({"type":"Point","coordinates":[103.913,1.308]})"));
+  region.Set("loc", Value::GeoJson(R"({"type":"Polygon","coordinates":[[[102.913,0.308],)"
+                                   R"([102.913,2.308],[104.913,2.308],[104.913,0.308],)"
+                                   R"([102.913,0.308]]]})"));
+  other.Set("loc", Value::GeoJson(R"({"type":"Point","coordinates":[-122.101,37.421]})"));
+  text.Set("loc", Value::String("not geo"));
+  EXPECT_EQ(idx.KeysOf(point).size(), 1u);   // the leaf cell
+  EXPECT_GE(idx.KeysOf(region).size(), 1u);  // the covering
+  EXPECT_LE(idx.KeysOf(region).size(), 12u);
+  EXPECT_TRUE(idx.KeysOf(text).empty());
+  idx.Update(D(1), {}, idx.KeysOf(point));
+  idx.Update(D(2), {}, idx.KeysOf(region));
+  idx.Update(D(3), {}, idx.KeysOf(other));
+
+  // Points within a box: the box's covering ranges hold the point's cell, then the exact test.
+  auto box = record::GeoShape::Parse(
+      R"({"type":"Polygon","coordinates":[[[103,1.3],[104,1.3],[104,1.4],[103,1.4],[103,1.3]]]})");
+  ASSERT_NE(box, nullptr);
+  std::set<base::Digest> candidates;
+  for (auto [lo, hi] : box->QueryRanges()) {
+    idx.Range(SecondaryIndex::CellKey(lo), SecondaryIndex::CellKey(hi),
+              [&](auto, const base::Digest& d) { return candidates.insert(d), true; });
+  }
+  EXPECT_TRUE(candidates.count(D(1)));
+  EXPECT_FALSE(candidates.count(D(3)));
+  EXPECT_TRUE(idx.GeoMatches(point, *box));
+  EXPECT_FALSE(idx.GeoMatches(region, *box));
+  EXPECT_FALSE(idx.GeoMatches(other, *box));
+
+  // Regions containing a point: the point's ancestor cells find the region's covering.
+  auto at = record::GeoShape::Parse(R"({"type":"Point","coordinates":[103.913,1.308]})");
+  candidates.clear();
+  for (auto [lo, hi] : at->QueryRanges()) {
+    idx.Range(SecondaryIndex::CellKey(lo), SecondaryIndex::CellKey(hi),
+              [&](auto, const base::Digest& d) { return candidates.insert(d), true; });
+  }
+  EXPECT_TRUE(candidates.count(D(2)));
+  EXPECT_TRUE(idx.GeoMatches(region, *at));
+  EXPECT_FALSE(idx.GeoMatches(point, *at));
+
+  // A region that moves away leaves its cells.
+  idx.Update(D(2), idx.KeysOf(region), idx.KeysOf(other));
+  candidates.clear();
+  for (auto [lo, hi] : at->QueryRanges()) {
+    idx.Range(SecondaryIndex::CellKey(lo), SecondaryIndex::CellKey(hi),
+              [&](auto, const base::Digest& d) { return candidates.insert(d), true; });
+  }
+  EXPECT_FALSE(candidates.count(D(2)));
+}
+
+TEST(SecondaryIndexTest, GeoListIndexKeysEveryElement) {
+  SecondaryIndex idx(
+      SindexDef{"test", "", "gl", "locs", SindexType::kGeo2dSphere, SindexCollection::kList});
+  record::Record r;
+  std::vector<Value> items = {Value::GeoJson(R"({"type":"Point","coordinates":[1,1]})"),
+                              Value::GeoJson(R"({"type":"Point","coordinates":[50,50]})"),
+                              Value::Integer(3)};
+  r.Set("locs", Value::List(record::EncodeList(items)));
+  EXPECT_EQ(idx.KeysOf(r).size(), 2u);
+  auto near = record::GeoShape::Parse(R"({"type":"AeroCircle","coordinates":[[50,50],1000]})");
+  EXPECT_TRUE(idx.GeoMatches(r, *near));
+}
+
+TEST(SecondaryIndexTest, GeoIndexCoversRegionsWithTheNamespaceOptions) {
+  // Every covering cell at level 8: a cell id at level L ends in a 1 followed by 2·(30−L) zeros.
+  record::GeoCoverOptions level8{8, 8, 50, 1, 6371000};
+  SecondaryIndex idx(SindexDef{"test", "", "g", "loc", SindexType::kGeo2dSphere}, level8);
+  record::Record r;
+  r.Set("loc", Value::GeoJson(R"({"type":"Polygon","coordinates":[[[0,0],[3,0],[3,3],[0,3],)"
+                              R"([0,0]]]})"));
+  std::vector<std::string> keys = idx.KeysOf(r);
+  ASSERT_FALSE(keys.empty());
+  for (const std::string& k : keys) {
+    uint64_t id = 0;
+    for (char c : k) id = id << 8 | static_cast<uint8_t>(c);
+    EXPECT_EQ(__builtin_ctzll(id), 2 * (30 - 8));
+  }
+  // The earth radius turns circle radii into angles: 1000 km is 9°, on a 10x larger earth 0.9°.
+  record::GeoCoverOptions big{1, 20, 12, 1, 63710000};
+  SecondaryIndex on_big(SindexDef{"test", "", "g", "loc", SindexType::kGeo2dSphere}, big);
+  record::Record p;
+  p.Set("loc", Value::GeoJson(R"({"type":"Point","coordinates":[0,5]})"));
+  const char circle[] = R"({"type":"AeroCircle","coordinates":[[0,0],1000000]})";
+  EXPECT_TRUE(idx.GeoMatches(p, *record::GeoShape::Parse(circle)));
+  EXPECT_FALSE(on_big.GeoMatches(p, *record::GeoShape::Parse(circle, big)));
 }
 
 }  // namespace

@@ -54,6 +54,8 @@ TEST(ExplainTest, Descriptions) {
             "AGGREGATE: index query on test, bin 'city' = \"Paris\"");
   EXPECT_EQ(Described("SELECT * FROM test.demo IN MAPKEYS WHERE m = 'k'"),
             "SELECT: index query on test.demo, MAPKEYS index, bin 'm' = \"k\"");
+  EXPECT_EQ(Described(R"(SELECT * FROM test.p WHERE loc CONTAINS GEOJSON('{"type":"Point"}'))"),
+            "SELECT: index query on test.p, bin 'loc' CONTAINS {\"geojson\":{\"type\":\"Point\"}}");
   EXPECT_EQ(Described("SELECT * FROM test"), "SELECT: scan on test");
   EXPECT_EQ(Described("INSERT INTO test.demo (PK, a) VALUES (7, [1])"),
             "INSERT: primary-key lookup on test.demo, PK = 7");

@@ -252,6 +252,22 @@ TEST(ParserSelectTest, InErrors) {
             "line 1, column 25: IN LIST, MAPKEYS or MAPVALUES needs WHERE bin = v or BETWEEN");
 }
 
+TEST(ParserSelectTest, GeoWithinAndContains) {
+  auto sel =
+      As<Select>(R"(SELECT * FROM test.places WHERE loc WITHIN GEOJSON('{"type":"AeroCircle",)"
+                 R"("coordinates":[[103.9,1.3],1000]}'))");
+  const auto& within = std::get<BinGeo>(*sel.where);
+  EXPECT_EQ(within.bin, "loc");
+  EXPECT_FALSE(within.contains);
+  EXPECT_EQ(within.shape,
+            Value::GeoJson(R"({"type":"AeroCircle","coordinates":[[103.9,1.3],1000]})"));
+  sel = As<Select>(
+      R"(SELECT * FROM test.areas WHERE area CONTAINS GEOJSON('{"type":"Point","coordinates":[1,2]}'))");
+  EXPECT_TRUE(std::get<BinGeo>(*sel.where).contains);
+  EXPECT_EQ(ErrorOf("SELECT * FROM test.areas WHERE area CONTAINS 'x'"),
+            "line 1, column 46: expected GEOJSON('...') after CONTAINS");
+}
+
 TEST(ParserSelectTest, KeywordsAsBinNames) {
   // Bins may share a keyword's spelling where the grammar expects a name.
   auto sel = As<Select>("SELECT limit, from FROM test.demo WHERE where = 'x'");
@@ -279,7 +295,8 @@ TEST(ParserSelectTest, Errors) {
   EXPECT_EQ(ErrorOf("SELECT * FROM test.demo WHERE age < 3"),
             "line 1, column 35: unexpected character '<'");
   EXPECT_EQ(ErrorOf("SELECT * FROM test.demo WHERE age LIKE 3"),
-            "line 1, column 35: expected '=' or BETWEEN after the bin name, got 'LIKE'");
+            "line 1, column 35: expected '=', BETWEEN, WITHIN or CONTAINS after the bin name, got "
+            "'LIKE'");
   EXPECT_EQ(ErrorOf("SELECT * FROM test.demo WHERE age BETWEEN 1 OR 5"),
             "line 1, column 45: expected AND between the bounds, got 'OR'");
   EXPECT_EQ(ErrorOf("SELECT * FROM test.demo WHERE age BETWEEN 'a' AND 5"),
@@ -450,7 +467,7 @@ TEST(ParserUdfTest, Errors) {
             "line 1, column 32: EXECUTE takes only WHERE PK = <key> (none runs it on every "
             "record)");
   EXPECT_EQ(ErrorOf("AGGREGATE m.sum() ON test WHERE PK = 1"),
-            "line 1, column 33: AGGREGATE filters on a bin (= or BETWEEN), not on PK");
+            "line 1, column 33: AGGREGATE filters on a bin, not on PK");
   EXPECT_EQ(ErrorOf("AGGREGATE sum() ON test"),
             "line 1, column 14: expected '.' between the module and the function "
             "(module.function), got '('");

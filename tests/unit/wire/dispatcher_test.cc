@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
 #include "base/digest.h"
+#include "index/secondary_index.h"
 #include "wire_test_util.h"
 
 namespace tern::wire {
@@ -385,6 +387,65 @@ TEST_F(DispatcherTest, CompressedRequestsAndResponses) {
             Z_OK);
   EXPECT_EQ(inner[8 + 5], 0);  // result OK
   EXPECT_EQ(inner[8 + 9], 1);  // generation 1
+}
+
+TEST_F(DispatcherTest, GeoQueriesAnswerPointsWithinAndRegionsContainingExactlyOnce) {
+  catalog_->Find("test")->AddSindex(
+      index::SindexDef{"test", "demo", "g", "loc", index::SindexType::kGeo2dSphere});
+  // GeoJSON particle: flags, u16 cell count (none), then the text.
+  auto geo = [](std::string_view text) { return std::string("\0\0\0", 3) + std::string(text); };
+  MsgHeader put;
+  put.info2 = info2::kWrite;
+  auto write = [&](std::string_view key, std::string_view text) {
+    Ask(MessageType::kMessage, Msg(put, KeyFields(key), {Op(2, 23, "loc", geo(text))}));
+  };
+  write("in", R"({"type":"Point","coordinates":[103.913,1.308]})");
+  write("out", R"({"type":"Point","coordinates":[-122.101,37.421]})");
+  // A region whose covering spans many cells, all inside the query box below.
+  write("area", R"({"type":"Polygon","coordinates":[[[102.913,0.308],[102.913,2.308],)"
+                R"([104.913,2.308],[104.913,0.308],[102.913,0.308]]]})");
+
+  // INDEX_RANGE: count 1, bin, particle 23, then begin and end (the same GeoJSON text).
+  auto query = [&](std::string_view text) {
+    std::string range("\x01\x03loc\x17", 6);
+    for (int i = 0; i < 2; ++i) {
+      for (int s = 24; s >= 0; s -= 8) range.push_back(static_cast<char>(text.size() >> s));
+      range.append(text);
+    }
+    MsgHeader q;
+    q.info1 = info1::kRead;
+    auto msgs = Msgs(
+        Ask(MessageType::kMessage, Msg(q,
+                                       {Field(kFieldNamespace, "test"), Field(kFieldSet, "demo"),
+                                        Field(kFieldIndexRange, range)},
+                                       {})));
+    std::vector<std::string> digests;
+    for (const ParsedMsg& m : msgs) {
+      if (m.header.info3 & info3::kLast) {
+        if (m.header.result != 0) digests.push_back("result " + std::to_string(m.header.result));
+      } else {
+        digests.emplace_back(m.Field(kFieldDigest));
+      }
+    }
+    std::sort(digests.begin(), digests.end());
+    return digests;
+  };
+  EXPECT_EQ(query(R"({"type":"Polygon","coordinates":[[[103,1.3],[104,1.3],[104,1.4],)"
+                  R"([103,1.4],[103,1.3]]]})"),
+            std::vector<std::string>{DigestOf("demo", "in")});
+  EXPECT_EQ(query(R"({"type":"AeroCircle","coordinates":[[103.9135,1.3085],15000]})"),
+            std::vector<std::string>{DigestOf("demo", "in")});
+  // A big box holds many of the region's cells: the region is still not a point within it.
+  EXPECT_EQ(query(R"({"type":"Polygon","coordinates":[[[100,-5],[110,-5],[110,5],[100,5],)"
+                  R"([100,-5]]]})"),
+            std::vector<std::string>{DigestOf("demo", "in")});
+  EXPECT_EQ(query(R"({"type":"Point","coordinates":[103.913,1.308]})"),
+            std::vector<std::string>{DigestOf("demo", "area")});
+  EXPECT_EQ(query(R"({"type":"Point","coordinates":[0,0]})"), std::vector<std::string>{});
+  // A self-crossing region and text that is not GeoJSON answer 160.
+  EXPECT_EQ(query(R"({"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]})"),
+            std::vector<std::string>{"result 160"});
+  EXPECT_EQ(query("{"), std::vector<std::string>{"result 160"});
 }
 
 }  // namespace
