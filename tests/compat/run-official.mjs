@@ -34,7 +34,11 @@ const TARGET_FILES = [
   'bin_projection', 'remove_bin', 'batch_get', 'batch_exists', 'batch_read', 'batch_select',
   'batch_write', 'batch_remove', 'scan', 'truncate', 'info', 'double', 'bigint', 'error',
   'status', 'policy', 'command', 'config', 'client', 'connect_timeout', 'stats', 'utils',
-  'index', 'index_on_exp', 'query_geojson_filter', 'query_geojson_filter_exp'
+  // issue 7 (indexes, queries) and issue 8 (collections, expressions, HLL, bits, geo, paths)
+  'index', 'index_job', 'query', 'query_numeric_filter', 'query_string_filter', 'index_on_exp',
+  'lists', 'maps', 'cdt_context', 'exp', 'exp_list', 'exp_map', 'exp_bit', 'exp_hll', 'hll',
+  'bitwise', 'geojson', 'query_geojson_filter', 'query_geojson_filter_exp',
+  'query_numeric_filter_exp', 'query_string_filter_exp', 'path_expressions', 'path_operations'
 ];
 
 const opts = parseArgs(process.argv.slice(2));
