@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/escaping.h"
 #include "kube/leader_election.h"
@@ -101,13 +102,35 @@ void ClusterReconciler::Ensure(const kube::Resource& res, const json& desired) {
   spdlog::info("updated {} {}/{}", res.kind, ns, name);
 }
 
-json ClusterReconciler::EnsureStatefulSet(const json& tc, json desired, const json* observed) {
+bool ClusterReconciler::EnsureStatefulSet(const json& tc, json desired, const json* observed) {
   const std::string ns = desired["metadata"]["namespace"];
   const std::string name = desired["metadata"]["name"];
-  if (!observed) return d_.client->Create(r::kStatefulSets, ns, desired);
+  if (!observed) {
+    d_.client->Create(r::kStatefulSets, ns, desired);
+    return true;
+  }
   json cur = d_.client->Get(r::kStatefulSets, ns, name);
   const json& cur_claims = cur["spec"].value("volumeClaimTemplates", json::array());
   const json want_claims = desired["spec"].value("volumeClaimTemplates", json::array());
+  std::vector<std::string> added;
+  for (const auto& claim : want_claims) {
+    const auto same_name = [&](const json& c) {
+      return c["metadata"].value("name", "") == claim["metadata"].value("name", "");
+    };
+    if (std::none_of(cur_claims.begin(), cur_claims.end(), same_name)) {
+      added.push_back(claim["metadata"].value("name", ""));
+    }
+  }
+  if (!added.empty()) {
+    // A new flash namespace needs a claim template, and templates cannot change on a live
+    // StatefulSet: delete it leaving its pods running (Orphan); the next passes recreate it
+    // with the new templates (it adopts the pods) and roll the pods onto their new claims.
+    d_.client->Delete(r::kStatefulSets, ns, name, "Orphan");
+    d_.events->Record(tc, "Normal", "ReplacingStatefulSet",
+                      "recreating StatefulSet " + name + " for the new volume claim templates " +
+                          Join(added) + "; its pods keep running and then roll one at a time");
+    return false;
+  }
   if (!Contains(cur_claims, want_claims)) {
     // Claim templates cannot change on a live StatefulSet: grow the existing claims instead
     // (where the storage class allows expansion) and keep the templates as they are.
@@ -142,7 +165,7 @@ json ClusterReconciler::EnsureStatefulSet(const json& tc, json desired, const js
       desired["spec"].erase("volumeClaimTemplates");
     }
   }
-  if (Contains(cur, desired)) return cur;
+  if (Contains(cur, desired)) return true;
   // Only the mutable part of a StatefulSet's spec goes in the patch.
   json patch = {{"metadata", desired["metadata"]},
                 {"spec",
@@ -151,7 +174,8 @@ json ClusterReconciler::EnsureStatefulSet(const json& tc, json desired, const js
                   {"updateStrategy", desired["spec"]["updateStrategy"]}}}};
   spdlog::info("updating StatefulSet {}/{} (replicas {})", ns, name,
                desired["spec"]["replicas"].dump());
-  return d_.client->MergePatch(r::kStatefulSets, ns, name, patch);
+  d_.client->MergePatch(r::kStatefulSets, ns, name, patch);
+  return true;
 }
 
 std::vector<PodView> ClusterReconciler::ObservePods(const std::string& ns, const std::string& name,
@@ -632,11 +656,14 @@ Result ClusterReconciler::Reconcile(const std::string& key) {
   // The cluster's StatefulSets as they are: the desired ones, plus any a removed rack (or the
   // switch to racks) left behind, which drain like a scale-down and then go.
   std::map<std::string, json> existing;
+  std::set<std::string> going;  // being deleted: left alone until they are gone
   const json listed = d_.client->List(r::kStatefulSets, ns, {SelectorString(name)});
   for (const auto& sts : listed["items"]) {
     const std::string n = sts["metadata"].value("name", "");
     const bool ours = n == name || PodOrdinal(name, n) > 0;  // "<name>" or "<name>-<rackId>"
-    if (ours && !sts["metadata"].contains("deletionTimestamp")) existing[n] = sts;
+    if (!ours) continue;
+    existing[n] = sts;
+    if (sts["metadata"].contains("deletionTimestamp")) going.insert(n);
   }
   Replicas current, want;
   std::vector<std::string> set_names;
@@ -650,17 +677,22 @@ Result ClusterReconciler::Reconcile(const std::string& key) {
     if (!existing.count(set.name)) set_names.push_back(set.name);
   }
   std::vector<PodView> pods = ObservePods(ns, name, set_names);
+  // A StatefulSet replaced for new claim templates is briefly absent while its pods run on:
+  // they count as its replicas, so the new one takes them over as they are.
+  for (const auto& p : pods) {
+    if (!existing.count(p.set)) current[p.set] = std::max(Of(current, p.set), p.ordinal + 1);
+  }
   Step step;
   // Grow first (a new rack's pods join while the leaving ones still serve), then shrink.
   Replicas grown;
   bool growing = false, shrinking = false;
   for (const auto& [n, w] : want) {
     grown[n] = std::max(w, Of(current, n));
-    if (existing.count(n) ? w > Of(current, n) : w > 0) growing = true;
+    if (w > Of(current, n)) growing = true;
     if (Of(current, n) > w) shrinking = true;
   }
   Replicas replicas = grown;
-  if (existing.empty()) {
+  if (existing.empty() && pods.empty()) {
     step.phase = "Creating";
     step.progressing = true;
     step.message = "creating " + std::to_string(size) + " pods";
@@ -677,14 +709,22 @@ Result ClusterReconciler::Reconcile(const std::string& key) {
   } else {
     UndoStrayQuiesce(tc, desired, pods, want);
   }
+  bool in_place = going.empty();
   for (const auto& set : desired.sets) {
+    if (going.count(set.name)) continue;
     json sts = set.statefulset;
     sts["spec"]["replicas"] = replicas[set.name];
     auto it = existing.find(set.name);
-    EnsureStatefulSet(tc, sts, it == existing.end() ? nullptr : &it->second);
+    if (!EnsureStatefulSet(tc, sts, it == existing.end() ? nullptr : &it->second)) {
+      in_place = false;
+    }
+  }
+  if (!in_place) {
+    step.progressing = true;
+    step.message = "replacing StatefulSets for new volume claim templates";
   }
   for (const auto& [n, sts] : existing) {
-    if (desired.Find(n)) continue;
+    if (desired.Find(n) || going.count(n)) continue;
     if (Of(current, n) > 0 && replicas[n] < Of(current, n)) {
       d_.client->MergePatch(r::kStatefulSets, ns, n, {{"spec", {{"replicas", replicas[n]}}}});
     } else if (Of(current, n) == 0 && std::none_of(pods.begin(), pods.end(),
@@ -696,8 +736,9 @@ Result ClusterReconciler::Reconcile(const std::string& key) {
   }
 
   std::map<std::string, bool> in_sync;
-  const bool steady = !existing.empty() && !growing && !shrinking && step.phase.empty() &&
-                      step.refused.empty() && existing.size() == desired.sets.size();
+  const bool steady = !existing.empty() && !growing && !shrinking && in_place &&
+                      step.phase.empty() && step.refused.empty() &&
+                      existing.size() == desired.sets.size();
   if (!steady || !RollOne(tc, desired, pods, want, step)) {
     std::string error;
     if (!ApplyLivePolicy(tc, spec, desired, pods, in_sync, error)) {

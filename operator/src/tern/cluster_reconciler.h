@@ -62,7 +62,8 @@ class ClusterReconciler {
   };
 
   void Ensure(const kube::Resource& r, const json& desired);
-  json EnsureStatefulSet(const json& tc, json desired, const json* observed);
+  // False when the StatefulSet is being replaced (deleted, its pods orphaned) instead.
+  bool EnsureStatefulSet(const json& tc, json desired, const json* observed);
   // The pods of the StatefulSets named in `sets`, by set then ordinal.
   std::vector<PodView> ObservePods(const std::string& ns, const std::string& name,
                                    const std::vector<std::string>& sets);
