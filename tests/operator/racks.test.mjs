@@ -4,11 +4,16 @@
 // rack brings the new rack's pods in first, then drains the old rack's pods like a scale-down
 // and deletes its StatefulSet, with no record lost. Pods on 127.0.3.10-39 (one block of ten
 // per StatefulSet), operator on 127.0.3.2.
+//
+// The same cluster then runs a TernUDF whose source is a ConfigMap key: editing the
+// ConfigMap re-registers the module at once (the operator watches ConfigMaps; its resync
+// here is a minute, longer than the test waits).
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { check, Env, load, log } from './env.mjs';
+import { check, Env, load, log, NS, SET } from './env.mjs';
 
-const env = new Env('racks', { podBase: '127.0.3.10', operatorAddress: '127.0.3.2' });
+const env = new Env('racks', { podBase: '127.0.3.10', operatorAddress: '127.0.3.2', resyncSeconds: 60 });
 let client;
 let data;
 
@@ -90,4 +95,34 @@ test('replacing rack 1 with rack 3: the new rack joins, rack 1 drains and goes, 
   await check(env, client, data);
   await assertCopiesSpanRacks('rk');
   log('rack 1 replaced by rack 3');
+});
+
+test('a TernUDF from a ConfigMap is re-registered as soon as the ConfigMap changes', async () => {
+  const v1 = 'function ver(rec)\n  return 1\nend\n';
+  const v2 = 'function ver(rec)\n  return 2\nend\n';
+  const sha = (t) => crypto.createHash('sha256').update(t).digest('hex');
+  const cm = (source) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'udfs' },
+                                          data: { 'ver.lua': source } });
+  await env.kubectl(['apply', '-f', '-'], { input: cm(v1) });
+  const udf = { apiVersion: 'tern.dev/v1alpha1', kind: 'TernUDF', metadata: { name: 'ver' },
+                spec: { cluster: 'rk', module: 'ver.lua', configMapRef: { name: 'udfs', key: 'ver.lua' } } };
+  await env.kubectl(['apply', '-f', '-'], { input: JSON.stringify(udf) });
+  const registered = (hash) => () => {
+    const u = env.api.get(env.UDF, 'default', 'ver');
+    return (u?.status?.phase === 'Registered' && u.status.hash === hash) ||
+      { notYet: `${u?.status?.phase} ${u?.status?.hash} ${u?.status?.message ?? ''}` };
+  };
+  await env.waitFor(registered(sha(v1)), 30000, 'ver.lua v1 registered');
+  const key = new env.Aerospike.Key(NS, SET, 'k1');
+  assert.equal(await client.apply(key, { module: 'ver', funcname: 'ver', args: [] }), 1);
+
+  const edited = Date.now();
+  await env.kubectl(['apply', '-f', '-'], { input: cm(v2) });
+  await env.waitFor(registered(sha(v2)), 15000, 'ver.lua v2 registered after the ConfigMap edit');
+  log(`re-registered ${Date.now() - edited} ms after the ConfigMap edit`);
+  for (const ip of env.addresses('rk')) {
+    const r = await env.admin(ip, '/v1/udf/ver.lua');
+    assert.equal(r.body.source, v2, `module on ${ip}`);
+  }
+  assert.equal(await client.apply(key, { module: 'ver', funcname: 'ver', args: [] }), 2);
 });
