@@ -2,7 +2,8 @@
 // pod's ternd in its rack (--rack-id) and, with a zone, bound to it by node affinity. With
 // replication factor 2 the two copies of every partition sit in different racks. Replacing a
 // rack brings the new rack's pods in first, then drains the old rack's pods like a scale-down
-// and deletes its StatefulSet, with no record lost. Pods on 127.0.3.10-39 (one block of ten
+// and deletes its StatefulSet, with no record lost; kubectl scale spreads the new size.
+// Pods on 127.0.3.10-39 (one block of ten
 // per StatefulSet), operator on 127.0.3.2.
 //
 // The same cluster then runs a TernUDF whose source is a ConfigMap key: editing the
@@ -95,6 +96,17 @@ test('replacing rack 1 with rack 3: the new rack joins, rack 1 drains and goes, 
   await check(env, client, data);
   await assertCopiesSpanRacks('rk');
   log('rack 1 replaced by rack 3');
+});
+
+test('kubectl scale spreads the new size over the racks: 5 = 3 + 2', async () => {
+  const r = await env.kubectl(['scale', 'terncluster', 'rk', '--replicas=5']);
+  assert.match(r.stdout, /scaled/);
+  await env.waitReady('rk', 5);
+  assert.deepEqual(statefulsets(), ['rk-2:3', 'rk-3:2']);
+  await env.waitPods('rk', ['rk-2-0', 'rk-2-1', 'rk-2-2', 'rk-3-0', 'rk-3-1']);
+  await env.waitStable('rk', 5);
+  await check(env, client, data);
+  await assertCopiesSpanRacks('rk');
 });
 
 test('a TernUDF from a ConfigMap is re-registered as soon as the ConfigMap changes', async () => {

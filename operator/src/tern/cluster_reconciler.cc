@@ -506,7 +506,7 @@ void ClusterReconciler::Annotate(const json& tc, const std::string& key, const s
                         {{"metadata", {{"annotations", {{key, v}}}}}});
 }
 
-void ClusterReconciler::WriteStatus(const json& tc, const json& spec, const Desired* desired,
+bool ClusterReconciler::WriteStatus(const json& tc, const json& spec, const Desired* desired,
                                     const std::vector<PodView>& pods, const Step& step,
                                     const std::map<std::string, bool>& in_sync) {
   const json old = tc.value("status", json::object());
@@ -617,9 +617,11 @@ void ClusterReconciler::WriteStatus(const json& tc, const json& spec, const Desi
                    condition("Progressing", progressing,
                              progressing ? (phase == "Running" ? "Converging" : phase) : "Stable"),
                    condition("Degraded", degraded, degraded ? degraded_reason : "AsExpected")});
-  if (status == old) return;
+  const bool running = phase == "Running" && converged;
+  if (status == old) return running;
   d_.client->MergePatch(r::kTernClusters, tc["metadata"].value("namespace", ""),
                         tc["metadata"]["name"].get<std::string>(), {{"status", status}}, "status");
+  return running;
 }
 
 Result ClusterReconciler::Reconcile(const std::string& key) {
@@ -750,9 +752,11 @@ Result ClusterReconciler::Reconcile(const std::string& key) {
       step.progressing = true;
     }
   }
-  WriteStatus(tc, spec, &desired, pods, step, in_sync);
+  // A status that does not say Ready yet (e.g. the nodes had not all seen the last change
+  // when it was sampled) is looked at again soon, not at the next resync.
+  const bool ready = WriteStatus(tc, spec, &desired, pods, step, in_sync);
 
-  bool settled = !step.progressing && step.refused.empty();
+  bool settled = ready && !step.progressing && step.refused.empty();
   for (const auto& p : pods) {
     if (!p.ready || p.deleting || StatInt(p, "migrate_partitions_remaining") > 0) settled = false;
   }

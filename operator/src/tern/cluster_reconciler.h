@@ -84,7 +84,8 @@ class ClusterReconciler {
   bool ApplyLivePolicy(const json& tc, const json& spec, const Desired& desired,
                        std::vector<PodView>& pods, std::map<std::string, bool>& in_sync,
                        std::string& error);
-  void WriteStatus(const json& tc, const json& spec, const Desired* desired,
+  // True when the status it wrote says Running and Ready.
+  bool WriteStatus(const json& tc, const json& spec, const Desired* desired,
                    const std::vector<PodView>& pods, const Step& step,
                    const std::map<std::string, bool>& in_sync);
   void Annotate(const json& tc, const std::string& key, const std::string& value);
