@@ -3,8 +3,7 @@
 // replication factor 2 the two copies of every partition sit in different racks. Replacing a
 // rack brings the new rack's pods in first, then drains the old rack's pods like a scale-down
 // and deletes its StatefulSet, with no record lost; kubectl scale spreads the new size.
-// Pods on 127.0.3.10-39 (one block of ten
-// per StatefulSet), operator on 127.0.3.2.
+// Pods on 127.0.3.10-39 (one block of ten per StatefulSet), operator on 127.0.3.2.
 //
 // The same cluster then runs a TernUDF whose source is a ConfigMap key: editing the
 // ConfigMap re-registers the module at once (the operator watches ConfigMaps; its resync
