@@ -524,6 +524,53 @@ TEST_F(ReconcileTest, RacksGetAStatefulSetEachAndARemovedRackDrainsAway) {
   EXPECT_EQ(Tc()["status"]["phase"], "Running");
 }
 
+TEST_F(ReconcileTest, MovingToRacksDrainsTheOldStatefulSet) {
+  Reconcile();
+  RunStatefulSets();
+  Reconcile();
+  EXPECT_EQ(StatefulSets(), (std::vector<std::string>{"db:3"}));
+  SetSpec({{"racks", json::array({{{"id", 1}}, {{"id", 2}}})}});
+  Reconcile();
+  EXPECT_EQ(StatefulSets(), (std::vector<std::string>{"db:3", "db-1:2", "db-2:1"}));
+  RunStatefulSets();
+  Reconcile();
+  for (const char* pod : {"db-0", "db-1", "db-2"}) EXPECT_TRUE(NodeOf(pod).quiesced) << pod;
+  EXPECT_FALSE(NodeOf("db-1-0").quiesced);
+  for (const char* pod : {"db-0", "db-1", "db-2"}) NodeOf(pod).masters = false;
+  Reconcile();
+  RunStatefulSets();
+  Reconcile();
+  EXPECT_EQ(StatefulSets(), (std::vector<std::string>{"db-1:2", "db-2:1"}));
+}
+
+TEST_F(ReconcileTest, ARollAcrossRacksRestartsOnePodAtATime) {
+  SetSpec({{"racks", json::array({{{"id", 1}}, {{"id", 2}}})}});
+  Reconcile();
+  RunStatefulSets();
+  Reconcile();
+  SetSpec({{"image", "tern/ternd:0.2.0"}});
+  std::vector<std::string> order;
+  for (int pass = 0; pass < 20 && order.size() < 3; ++pass) {
+    Reconcile();
+    size_t gone = 0;
+    for (const auto& [name, ip] : ips_) {
+      if (api->Find(kPods + "/" + name)) continue;
+      ++gone;
+      if (std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
+      nodes.nodes.erase(ip + ":8080");  // it comes back as a fresh node
+    }
+    ASSERT_LE(gone, 1u) << "two pods down at once";
+    for (auto& [h, n] : nodes.nodes) n.masters = !n.quiesced;  // a quiesced node lets go
+    RunStatefulSets();  // the deleted pod comes back from the new template
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"db-2-0", "db-1-1", "db-1-0"}));
+  for (const auto& set : {"db-1", "db-2"}) {
+    EXPECT_EQ(api->objects["/apis/apps/v1/namespaces/default/statefulsets/" + std::string(set)]
+                          ["spec"]["template"]["spec"]["containers"][0]["image"],
+              "tern/ternd:0.2.0");
+  }
+}
+
 TEST_F(ReconcileTest, ANewFlashNamespaceReplacesTheStatefulSetThenRollsThePods) {
   Reconcile();
   RunStatefulSet();
