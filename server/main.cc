@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -48,9 +49,12 @@ int main(int argc, char** argv) {
   std::string config_path;
   bool print_default = false;
   std::string advertise;
+  std::optional<uint32_t> rack_id;
   app.add_option("-c,--config", config_path, "tern.yaml to run on (default: the embedded one)");
   app.add_option("--advertise-address", advertise,
                  "the address peers and clients are told (overrides node.advertise_address)");
+  // One ConfigMap serves every pod of a Kubernetes cluster; the rack is per StatefulSet.
+  app.add_option("--rack-id", rack_id, "this node's rack (overrides node.rack_id)");
   app.add_flag("--print-default-config", print_default, "print the embedded tern.yaml and exit");
   app.set_version_flag("--version", std::string("ternd ") + base::kTernVersion);
   CLI11_PARSE(app, argc, argv);
@@ -67,6 +71,7 @@ int main(int argc, char** argv) {
   auto log = base::Logger("ternd");
 
   if (!advertise.empty()) config->node.advertise_address = advertise;
+  if (rack_id) config->node.rack_id = *rack_id;
   auto advertised = base::AdvertiseAddress(config->node.address, config->node.advertise_address);
   if (!advertised.ok()) return Fail(advertised.status());
   // Without a configured id it is hashed from the advertised address — or, listening on every
@@ -77,8 +82,8 @@ int main(int argc, char** argv) {
   auto node_id = base::ResolveNodeId(config->node.id, wildcard ? hostname : *advertised,
                                      config->ports.service);
   if (!node_id.ok()) return Fail(node_id.status());
-  api::NodeIdentity node{*node_id, base::NodeName(*node_id), config->node.cluster_name, *advertised,
-                         config->ports.service};
+  api::NodeIdentity node{*node_id,    base::NodeName(*node_id), config->node.cluster_name,
+                         *advertised, config->ports.service,    config->node.rack_id};
   log->info("ternd {} node {} starting", base::kTernVersion, node.name);
 
   // Block the stop signals before any thread starts, so only sigwait below receives them.

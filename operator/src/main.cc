@@ -118,7 +118,8 @@ int main(int argc, char** argv) {
   tern::kube::Informer udfs(client, r::kTernUdfs, watch_ns, "", watch_timeout);
   tern::kube::Informer statefulsets(client, r::kStatefulSets, watch_ns, owned, watch_timeout);
   tern::kube::Informer services(client, r::kServices, watch_ns, owned, watch_timeout);
-  tern::kube::Informer configmaps(client, r::kConfigMaps, watch_ns, owned, watch_timeout);
+  // Every ConfigMap, not just ours: a TernUDF's configMapRef names one of the user's.
+  tern::kube::Informer configmaps(client, r::kConfigMaps, watch_ns, "", watch_timeout);
   tern::kube::Informer pdbs(client, r::kPdbs, watch_ns, owned, watch_timeout);
   tern::kube::Informer pods(client, r::kPods, watch_ns, owned, watch_timeout);
   std::vector<tern::kube::Informer*> informers = {&clusters,   &udfs, &statefulsets, &services,
@@ -154,6 +155,18 @@ int main(int argc, char** argv) {
       if (auto k = OwnerClusterKey(o); !k.empty()) cluster_ctl.queue().Add(k);
     }));
   }
+  // An edited (or created, or deleted) ConfigMap re-registers the modules read from it now,
+  // not at the next resync.
+  configmaps.AddHandlers(Enqueue([&](const json& o) {
+    const std::string ns = o["metadata"].value("namespace", "");
+    const std::string name = o["metadata"].value("name", "");
+    for (const auto& u : udfs.List(ns)) {
+      const json& ref = u.value("spec", json::object()).value("configMapRef", json::object());
+      if (ref.is_object() && ref.value("name", "") == name) {
+        udf_ctl.queue().Add(tern::kube::ObjectKey(u));
+      }
+    }
+  }));
 
   std::unique_ptr<prometheus::Exposer> exposer;
   if (metrics_addr != "0") {

@@ -8,8 +8,9 @@
 // with --config: node.address = the pod's IP, data dirs under a volume mapped to that
 // volume's directory (else the pod's own), and cluster.seeds host names resolved the way
 // cluster DNS would (a headless Service name → the addresses of its pods, a pod's
-// <hostname>.<service> name → that pod). Pod IPs are <podBase + ordinal> for StatefulSet
-// pods. Readiness comes from the container's readinessProbe (HTTP GET) on the pod IP.
+// <hostname>.<service> name → that pod). StatefulSet pods get <podBase + 10 * k + ordinal>
+// for the k-th StatefulSet seen (k < 5, ordinal < 10; one rack per block), others the
+// addresses from podBase + 50 up. Readiness comes from the container's readinessProbe (HTTP GET) on the pod IP.
 import crypto from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -102,6 +103,7 @@ export class StatefulSetController {
     const sts = this.api.get(this.sts, ns, name);
     if (!sts || sts.metadata.deletionTimestamp) return;
     const spec = sts.spec;
+    this.adoptOrphans(sts);
     const owned = this.api.list(this.pods, ns).filter((p) => (p.metadata.ownerReferences || [])
       .some((r) => r.controller && r.uid === sts.metadata.uid));
     const byOrdinal = new Map(owned.map((p) => [ordinalOf(p.metadata.name), p]));
@@ -160,6 +162,27 @@ export class StatefulSetController {
     };
     if (JSON.stringify(status) !== JSON.stringify(sts.status)) {
       this.api.update(this.sts, ns, { ...sts, status }, { subresource: 'status' });
+    }
+  }
+
+  // As the real controller: a pod with no controller that the selector matches and whose
+  // name is <sts>-<ordinal> (left by a StatefulSet deleted with propagationPolicy Orphan)
+  // becomes this StatefulSet's again.
+  adoptOrphans(sts) {
+    const ns = sts.metadata.namespace;
+    const sel = sts.spec.selector?.matchLabels || {};
+    for (const p of this.api.list(this.pods, ns)) {
+      if ((p.metadata.ownerReferences || []).some((r) => r.controller)) continue;
+      if (p.metadata.deletionTimestamp || !new RegExp(`^${sts.metadata.name}-\\d+$`).test(p.metadata.name)) continue;
+      if (!Object.entries(sel).every(([k, v]) => p.metadata.labels?.[k] === v)) continue;
+      this.api.mutate(this.pods, ns, p.metadata.name, (x) => {
+        if (x.metadata.uid !== p.metadata.uid) return null;
+        x.metadata.ownerReferences = [...(x.metadata.ownerReferences || []),
+          { apiVersion: 'apps/v1', kind: 'StatefulSet', name: sts.metadata.name, uid: sts.metadata.uid,
+            controller: true, blockOwnerDeletion: true }];
+        return x;
+      });
+      this.server.log(`sts ${ns}/${sts.metadata.name}: adopted orphan pod ${p.metadata.name}`);
     }
   }
 
@@ -227,7 +250,8 @@ export class Kubelet {
     this.YAML = loadYamlLib(modulesDir);
     this.pods = server.desc('v1', 'pods');
     this.running = new Map();   // `${ns}/${name}` -> container state
-    this.addresses = new Map(); // `${ns}/${name}` -> ip of pods without an ordinal
+    this.addresses = new Map(); // `${ns}/${name}` -> ip of pods without a block
+    this.blocks = new Map();    // `${ns}/${StatefulSet name}` -> block number
     this.nextFree = 50;
     this.unsubscribe = server.subscribe((ev) => {
       if (ev.desc === this.pods) this.sync(ev.obj, ev.type);
@@ -248,7 +272,11 @@ export class Kubelet {
   addressOf(pod) {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     const ord = ordinalOf(pod.metadata.name);
-    if (ord !== null && ord < 40) return addIp(this.podBase, ord);
+    if (ord !== null && ord < 10) {
+      const set = `${pod.metadata.namespace}/${pod.metadata.name.replace(/-\d+$/, '')}`;
+      if (!this.blocks.has(set) && this.blocks.size < 5) this.blocks.set(set, this.blocks.size);
+      if (this.blocks.has(set)) return addIp(this.podBase, 10 * this.blocks.get(set) + ord);
+    }
     if (!this.addresses.has(key)) this.addresses.set(key, addIp(this.podBase, this.nextFree++));
     return this.addresses.get(key);
   }

@@ -52,8 +52,9 @@ function killLeftovers(workDir) {
 }
 
 export class Env {
-  constructor(name, { podBase, operatorAddress }) {
+  constructor(name, { podBase, operatorAddress, resyncSeconds = 5 }) {
     this.name = name;
+    this.resyncSeconds = resyncSeconds;
     this.podBase = podBase;
     this.operatorAddress = operatorAddress;
     this.workDir = path.join(process.env.TERN_OPERATOR_WORK_DIR, name);
@@ -88,7 +89,7 @@ export class Env {
     const logFd = fs.openSync(path.join(this.workDir, 'operator.log'), 'a');
     const args = ['--kubeconfig', this.kubeconfigHttp, '--namespace', this.ns,
                   '--metrics-address', `${a}:18080`, '--health-address', `${a}:18081`,
-                  '--requeue-interval', '500ms', '--stable-settle', '1s', '--resync-seconds', '5'];
+                  '--requeue-interval', '500ms', '--stable-settle', '1s', '--resync-seconds', String(this.resyncSeconds)];
     const child = spawn(process.env.TERN_OPERATOR, args, { stdio: ['ignore', logFd, logFd] });
     fs.closeSync(logFd);
     fs.writeFileSync(path.join(this.workDir, 'operator.pid'), String(child.pid));

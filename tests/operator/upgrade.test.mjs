@@ -2,7 +2,9 @@
 // pod only once the cluster is whole and stable again, and no record lost (replication
 // factor 2 in memory: a restarted node comes back empty and must be refilled before the
 // next one goes). The kubelet double treats the image as opaque: a new image is a new
-// ternd process. Pods on 127.0.1.30-39, operator on 127.0.1.4.
+// ternd process. Adding a flash namespace afterwards replaces the StatefulSet (claim
+// templates are immutable) and rolls the pods onto their new claims. Pods on
+// 127.0.1.30-39, operator on 127.0.1.4.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { check, Env, load, log } from './env.mjs';
@@ -65,4 +67,36 @@ test('an image change is rolled one pod at a time with the cluster stable betwee
   await check(env, client, flash, 'bar');
   const pvcs = env.api.list(env.D('v1', 'persistentvolumeclaims'), 'default').map((p) => `${p.metadata.name}:${p.status.phase}`);
   assert.deepEqual(pvcs.sort(), ['data-bar-up-0:Bound', 'data-bar-up-1:Bound', 'data-bar-up-2:Bound']);
+});
+
+test('adding a flash namespace replaces the StatefulSet and rolls every pod onto its new claim', async () => {
+  const stsDesc = env.D('apps/v1', 'statefulsets');
+  const oldUid = env.api.get(stsDesc, 'default', 'up').metadata.uid;
+  const uids = new Map(env.pods('up').map((p) => [p.metadata.name, p.metadata.uid]));
+  const namespaces = [...env.tc('up').spec.namespaces,
+                      { name: 'baz', storage: { type: 'flash', size: '512Mi' }, replicationFactor: 2 }];
+  await env.kubectl(['patch', 'terncluster', 'up', '--type=merge', '-p', JSON.stringify({ spec: { namespaces } })]);
+  await env.waitFor(() => {
+    const sts = env.api.get(stsDesc, 'default', 'up');
+    return sts && sts.metadata.uid !== oldUid || { notYet: sts?.metadata.uid };
+  }, 30000, 'a new StatefulSet');
+  await env.waitFor(() => env.pods('up').every((p) => uids.get(p.metadata.name) !== p.metadata.uid) ||
+    { notYet: env.pods('up').filter((p) => uids.get(p.metadata.name) === p.metadata.uid).map((p) => p.metadata.name) },
+  150000, 'every pod rolled');
+  await env.waitReady('up', 3);
+  await env.waitStable('up', 3);
+  const sts = env.api.get(stsDesc, 'default', 'up');
+  assert.deepEqual(sts.spec.volumeClaimTemplates.map((c) => c.metadata.name), ['data-bar', 'data-baz']);
+  // Each pod mounts its own new claim, and the old claims (with the bar data) stayed.
+  for (const p of env.pods('up')) {
+    const vol = p.spec.volumes.find((v) => v.name === 'data-baz');
+    assert.equal(vol?.persistentVolumeClaim?.claimName, `data-baz-${p.metadata.name}`);
+  }
+  const pvcs = env.api.list(env.D('v1', 'persistentvolumeclaims'), 'default').map((p) => `${p.metadata.name}:${p.status.phase}`);
+  assert.deepEqual(pvcs.sort(), ['data-bar-up-0:Bound', 'data-bar-up-1:Bound', 'data-bar-up-2:Bound',
+                                 'data-baz-up-0:Bound', 'data-baz-up-1:Bound', 'data-baz-up-2:Bound']);
+  await check(env, client, data);
+  await check(env, client, flash, 'bar');
+  const baz = await load(env, client, 0, 500, 'z', 'baz');
+  await check(env, client, baz, 'baz');
 });

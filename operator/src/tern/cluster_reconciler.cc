@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/escaping.h"
 #include "kube/leader_election.h"
@@ -56,6 +57,23 @@ bool HoldsNoMasters(const std::string& answer) {
 // Unstable() answers starting with this mean "stable, but not for long enough yet".
 const std::string kSettling = "settling: ";
 
+int Of(const Replicas& r, const std::string& set) {
+  auto it = r.find(set);
+  return it == r.end() ? 0 : it->second;
+}
+
+int Total(const Replicas& r) {
+  int n = 0;
+  for (const auto& [set, k] : r) n += k;
+  return n;
+}
+
+// A pod of a StatefulSet no longer desired (a removed rack) has no restart hash to reach.
+std::string RestartHashOf(const Desired& d, const std::string& set) {
+  const RackSet* r = d.Find(set);
+  return r ? r->restart_hash : "";
+}
+
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
@@ -84,13 +102,35 @@ void ClusterReconciler::Ensure(const kube::Resource& res, const json& desired) {
   spdlog::info("updated {} {}/{}", res.kind, ns, name);
 }
 
-json ClusterReconciler::EnsureStatefulSet(const json& tc, json desired, const json* observed) {
+bool ClusterReconciler::EnsureStatefulSet(const json& tc, json desired, const json* observed) {
   const std::string ns = desired["metadata"]["namespace"];
   const std::string name = desired["metadata"]["name"];
-  if (!observed) return d_.client->Create(r::kStatefulSets, ns, desired);
+  if (!observed) {
+    d_.client->Create(r::kStatefulSets, ns, desired);
+    return true;
+  }
   json cur = d_.client->Get(r::kStatefulSets, ns, name);
   const json& cur_claims = cur["spec"].value("volumeClaimTemplates", json::array());
   const json want_claims = desired["spec"].value("volumeClaimTemplates", json::array());
+  std::vector<std::string> added;
+  for (const auto& claim : want_claims) {
+    const auto same_name = [&](const json& c) {
+      return c["metadata"].value("name", "") == claim["metadata"].value("name", "");
+    };
+    if (std::none_of(cur_claims.begin(), cur_claims.end(), same_name)) {
+      added.push_back(claim["metadata"].value("name", ""));
+    }
+  }
+  if (!added.empty()) {
+    // A new flash namespace needs a claim template, and templates cannot change on a live
+    // StatefulSet: delete it leaving its pods running (Orphan); the next passes recreate it
+    // with the new templates (it adopts the pods) and roll the pods onto their new claims.
+    d_.client->Delete(r::kStatefulSets, ns, name, "Orphan");
+    d_.events->Record(tc, "Normal", "ReplacingStatefulSet",
+                      "recreating StatefulSet " + name + " for the new volume claim templates " +
+                          Join(added) + "; its pods keep running and then roll one at a time");
+    return false;
+  }
   if (!Contains(cur_claims, want_claims)) {
     // Claim templates cannot change on a live StatefulSet: grow the existing claims instead
     // (where the storage class allows expansion) and keep the templates as they are.
@@ -125,7 +165,7 @@ json ClusterReconciler::EnsureStatefulSet(const json& tc, json desired, const js
       desired["spec"].erase("volumeClaimTemplates");
     }
   }
-  if (Contains(cur, desired)) return cur;
+  if (Contains(cur, desired)) return true;
   // Only the mutable part of a StatefulSet's spec goes in the patch.
   json patch = {{"metadata", desired["metadata"]},
                 {"spec",
@@ -134,16 +174,24 @@ json ClusterReconciler::EnsureStatefulSet(const json& tc, json desired, const js
                   {"updateStrategy", desired["spec"]["updateStrategy"]}}}};
   spdlog::info("updating StatefulSet {}/{} (replicas {})", ns, name,
                desired["spec"]["replicas"].dump());
-  return d_.client->MergePatch(r::kStatefulSets, ns, name, patch);
+  d_.client->MergePatch(r::kStatefulSets, ns, name, patch);
+  return true;
 }
 
-std::vector<PodView> ClusterReconciler::ObservePods(const std::string& ns,
-                                                    const std::string& name) {
+std::vector<PodView> ClusterReconciler::ObservePods(const std::string& ns, const std::string& name,
+                                                    const std::vector<std::string>& sets) {
   std::vector<PodView> out;
   for (auto& pod : d_.pods->ByLabel(ns, "app.kubernetes.io/instance", name)) {
     PodView p;
     p.name = pod["metadata"].value("name", "");
-    p.ordinal = PodOrdinal(name, p.name);
+    // By name, not owner: "<set>-<n>" names one pod of one set ("db-1" is pod 1 of "db",
+    // "db-1-0" pod 0 of rack 1's "db-1"), and an orphaned pod has no owner for a while.
+    for (const auto& set : sets) {
+      if (int ordinal = PodOrdinal(set, p.name); ordinal >= 0) {
+        p.set = set;
+        p.ordinal = ordinal;
+      }
+    }
     if (p.ordinal < 0) continue;
     p.admin_port = d_.admin_port;
     p.ip = pod.value("status", json::object()).value("podIP", "");
@@ -158,24 +206,29 @@ std::vector<PodView> ClusterReconciler::ObservePods(const std::string& ns,
     p.pod = std::move(pod);
     out.push_back(std::move(p));
   }
-  std::sort(out.begin(), out.end(),
-            [](const PodView& a, const PodView& b) { return a.ordinal < b.ordinal; });
+  std::sort(out.begin(), out.end(), [](const PodView& a, const PodView& b) {
+    return std::tie(a.set, a.ordinal) < std::tie(b.set, b.ordinal);
+  });
   return out;
 }
 
 std::string ClusterReconciler::Unstable(const std::string& cluster_key,
-                                        const std::vector<PodView>& pods, int size) {
+                                        const std::vector<PodView>& pods,
+                                        const Replicas& replicas) {
   std::vector<std::string> missing;
-  for (int i = 0; i < size; ++i) {
-    auto it = std::find_if(pods.begin(), pods.end(), [&](const PodView& p) {
-      return p.ordinal == i && p.ready && !p.deleting;
-    });
-    if (it == pods.end()) missing.push_back(std::to_string(i));
+  for (const auto& [set, n] : replicas) {
+    for (int i = 0; i < n; ++i) {
+      auto it = std::find_if(pods.begin(), pods.end(), [&](const PodView& p) {
+        return p.set == set && p.ordinal == i && p.ready && !p.deleting;
+      });
+      if (it == pods.end()) missing.push_back(set + "-" + std::to_string(i));
+    }
   }
-  if (!missing.empty()) return "pods not ready: ordinals " + Join(missing);
+  if (!missing.empty()) return "pods not ready: " + Join(missing);
+  const int size = Total(replicas);
   std::string key;
   for (const auto& p : pods) {
-    if (p.ordinal >= size) continue;
+    if (p.ordinal >= Of(replicas, p.set)) continue;
     auto ans = d_.admin->Info(
         p.host(), "cluster-stable:size=" + std::to_string(size) + ";ignore-migrations=false");
     if (!ans) return p.name + " did not answer cluster-stable";
@@ -198,28 +251,30 @@ std::string ClusterReconciler::Unstable(const std::string& cluster_key,
   return "";
 }
 
-int ClusterReconciler::ScaleDown(const json& tc, const json& spec, std::vector<PodView>& pods,
-                                 int current, Step& step) {
+bool ClusterReconciler::ScaleDown(const json& tc, const json& spec, std::vector<PodView>& pods,
+                                  const Replicas& current, const Replicas& want, Step& step) {
   const int size = spec["size"];
   const std::string key = kube::ObjectKey(tc);
   const std::string what =
-      "scale-down from " + std::to_string(current) + " to " + std::to_string(size);
+      "scale-down from " + std::to_string(Total(current)) + " to " + std::to_string(size);
   for (const auto& n : spec["namespaces"]) {
     if (n["replicationFactor"].get<int>() > size) {
       step.refused = "refusing " + what + ": namespace " + n["name"].get<std::string>() +
                      " has replicationFactor " + n["replicationFactor"].dump() + ", more than " +
                      std::to_string(size) + " pods can hold";
       d_.events->Record(tc, "Warning", "RefusedScaleDown", step.refused);
-      return current;
+      return false;
     }
   }
   step.phase = "Scaling";
   step.progressing = true;
   std::vector<PodView*> leaving;
+  int expected = 0;
+  for (const auto& [set, n] : current) expected += std::max(0, n - Of(want, set));
   for (auto& p : pods) {
-    if (p.ordinal >= size && p.ordinal < current) leaving.push_back(&p);
+    if (p.ordinal >= Of(want, p.set) && p.ordinal < Of(current, p.set)) leaving.push_back(&p);
   }
-  bool all_quiesced = static_cast<int>(leaving.size()) == current - size;
+  bool all_quiesced = static_cast<int>(leaving.size()) == expected;
   for (auto* p : leaving) {
     if (!p->ready || p->stats["quiesced"] != "true") all_quiesced = false;
   }
@@ -227,11 +282,18 @@ int ClusterReconciler::ScaleDown(const json& tc, const json& spec, std::vector<P
     std::string why = Unstable(key, pods, current);
     if (!why.empty()) {
       step.message = what + " waits for a stable cluster: " + why;
-      if (why.rfind(kSettling, 0) != 0) {
+      // Pods still joining or partitions still moving is the normal first half of a rack
+      // change (the new rack comes up before the old one drains), not a refusal.
+      int64_t migrations = 0;
+      for (const auto& p : pods) migrations += StatInt(p, "migrate_partitions_remaining");
+      const bool joining = std::count_if(pods.begin(), pods.end(), [&](const PodView& p) {
+                             return p.ordinal < Of(want, p.set) && p.ready && !p.deleting;
+                           }) < Total(want);
+      if (why.rfind(kSettling, 0) != 0 && !joining && migrations == 0) {
         d_.events->Record(tc, "Warning", "RefusedScaleDown",
                           "not starting " + what + " yet: cluster not stable: " + why);
       }
-      return current;
+      return false;
     }
     std::vector<std::string> names;
     for (auto* p : leaving) {
@@ -245,18 +307,19 @@ int ClusterReconciler::ScaleDown(const json& tc, const json& spec, std::vector<P
     for (auto& p : pods) {
       if (p.ready) d_.admin->Info(p.host(), "recluster:");
     }
-    Annotate(tc, kScaleDownAnnotation, std::to_string(current) + "->" + std::to_string(size));
+    Annotate(tc, kScaleDownAnnotation,
+             std::to_string(Total(current)) + "->" + std::to_string(size));
     d_.events->Record(tc, "Normal", "Quiesced",
                       "quiesced " + Join(names) + " for the " + what +
                           "; waiting for their partitions to migrate away");
     step.message = what + ": quiesced " + Join(names) + ", waiting for migrations";
-    return current;
+    return false;
   }
   int64_t migrations = 0;
   for (const auto& p : pods) migrations += StatInt(p, "migrate_partitions_remaining");
   if (migrations > 0) {
     step.message = what + ": " + std::to_string(migrations) + " partition migrations remaining";
-    return current;
+    return false;
   }
   for (auto* p : leaving) {
     auto ans = d_.admin->Info(p->host(), "replicas-master");
@@ -266,12 +329,12 @@ int ClusterReconciler::ScaleDown(const json& tc, const json& spec, std::vector<P
       for (auto& q : pods) {
         if (q.ready) d_.admin->Info(q.host(), "recluster:");
       }
-      return current;
+      return false;
     }
   }
   if (std::string why = Unstable(key, pods, current); !why.empty()) {
     step.message = what + ": waiting for a stable cluster: " + why;
-    return current;
+    return false;
   }
   std::vector<std::string> names;
   for (auto* p : leaving) names.push_back(p->name);
@@ -279,16 +342,16 @@ int ClusterReconciler::ScaleDown(const json& tc, const json& spec, std::vector<P
                     "removing " + Join(names) + ": their partitions have moved");
   Annotate(tc, kScaleDownAnnotation, "");
   step.message = what + ": removing " + Join(names);
-  return size;
+  return true;
 }
 
 void ClusterReconciler::UndoStrayQuiesce(const json& tc, const Desired& desired,
-                                         std::vector<PodView>& pods, int replicas) {
+                                         std::vector<PodView>& pods, const Replicas& want) {
   std::vector<std::string> names;
   for (auto& p : pods) {
     // A pod still on an old template is quiesced on purpose: it is about to be restarted.
-    if (p.ordinal < replicas && p.ready && p.stats["quiesced"] == "true" &&
-        Annotation(p.pod, kRestartHashAnnotation) == desired.restart_hash) {
+    if (p.ordinal < Of(want, p.set) && p.ready && p.stats["quiesced"] == "true" &&
+        Annotation(p.pod, kRestartHashAnnotation) == RestartHashOf(desired, p.set)) {
       d_.admin->Info(p.host(), "quiesce-undo:");
       p.stats["quiesced"] = "false";
       names.push_back(p.name);
@@ -304,10 +367,12 @@ void ClusterReconciler::UndoStrayQuiesce(const json& tc, const Desired& desired,
 }
 
 bool ClusterReconciler::RollOne(const json& tc, const Desired& desired, std::vector<PodView>& pods,
-                                int size, Step& step) {
+                                const Replicas& want, Step& step) {
+  const int size = Total(want);
   std::vector<PodView*> outdated;
   for (auto& p : pods) {
-    if (p.ordinal < size && Annotation(p.pod, kRestartHashAnnotation) != desired.restart_hash) {
+    if (p.ordinal < Of(want, p.set) &&
+        Annotation(p.pod, kRestartHashAnnotation) != RestartHashOf(desired, p.set)) {
       outdated.push_back(&p);
     }
   }
@@ -315,11 +380,12 @@ bool ClusterReconciler::RollOne(const json& tc, const Desired& desired, std::vec
   step.phase = "Upgrading";
   step.progressing = true;
   const std::string key = kube::ObjectKey(tc);
-  if (std::string why = Unstable(key, pods, size); !why.empty()) {
+  if (std::string why = Unstable(key, pods, want); !why.empty()) {
     step.message = std::to_string(outdated.size()) + " pods to restart; waiting: " + why;
     return true;
   }
-  PodView* victim = outdated.back();  // highest ordinal first, as StatefulSets roll
+  PodView* victim =
+      outdated.back();  // highest ordinal (of the last rack) first, as StatefulSets roll
   // Hand the victim's partitions over before it goes (quiesce), so clients do not see its
   // partitions vanish and a memory namespace with one copy keeps its records. A cluster of one
   // has nowhere to hand them to.
@@ -384,7 +450,7 @@ bool ClusterReconciler::ApplyLivePolicy(const json& tc, const json& spec, const 
   const auto policies = LivePolicies(spec);
   for (auto& p : pods) {
     if (!p.ready || p.deleting) continue;
-    if (Annotation(p.pod, kRestartHashAnnotation) != desired.restart_hash) continue;
+    if (Annotation(p.pod, kRestartHashAnnotation) != RestartHashOf(desired, p.set)) continue;
     bool synced = true;
     for (const auto& pol : policies) {
       NodeAnswer cur = d_.admin->Call(p.host(), "GET", "/v1/namespaces/" + pol.name);
@@ -440,7 +506,7 @@ void ClusterReconciler::Annotate(const json& tc, const std::string& key, const s
                         {{"metadata", {{"annotations", {{key, v}}}}}});
 }
 
-void ClusterReconciler::WriteStatus(const json& tc, const json& spec, const Desired* desired,
+bool ClusterReconciler::WriteStatus(const json& tc, const json& spec, const Desired* desired,
                                     const std::vector<PodView>& pods, const Step& step,
                                     const std::map<std::string, bool>& in_sync) {
   const json old = tc.value("status", json::object());
@@ -461,11 +527,20 @@ void ClusterReconciler::WriteStatus(const json& tc, const json& spec, const Desi
       if (it != in_sync.end() && it->second) hash = desired->config_hash;
     }
     const bool up = p.ready && !p.deleting;
-    pod_list.push_back({{"name", p.name},
-                        {"podIP", p.ip},
-                        {"nodeId", p.node_id},
-                        {"configHash", hash},
-                        {"ready", up}});
+    json entry = {{"name", p.name},
+                  {"podIP", p.ip},
+                  {"nodeId", p.node_id},
+                  {"configHash", hash},
+                  {"ready", up}};
+    const json& labels = p.pod["metadata"].value("labels", json::object());
+    if (auto rack = labels.find(kRackLabel); rack != labels.end() && rack->is_string()) {
+      try {
+        entry["rackId"] = std::stoll(rack->get<std::string>());
+      } catch (const std::exception&) {
+        // not ours to judge: a label someone else wrote
+      }
+    }
+    pod_list.push_back(std::move(entry));
     if (!up) continue;
     ++ready;
     cluster_size = std::max(cluster_size, StatInt(p, "cluster_size"));
@@ -542,9 +617,11 @@ void ClusterReconciler::WriteStatus(const json& tc, const json& spec, const Desi
                    condition("Progressing", progressing,
                              progressing ? (phase == "Running" ? "Converging" : phase) : "Stable"),
                    condition("Degraded", degraded, degraded ? degraded_reason : "AsExpected")});
-  if (status == old) return;
+  const bool running = phase == "Running" && converged;
+  if (status == old) return running;
   d_.client->MergePatch(r::kTernClusters, tc["metadata"].value("namespace", ""),
                         tc["metadata"]["name"].get<std::string>(), {{"status", status}}, "status");
+  return running;
 }
 
 Result ClusterReconciler::Reconcile(const std::string& key) {
@@ -578,36 +655,93 @@ Result ClusterReconciler::Reconcile(const std::string& key) {
   Ensure(r::kPdbs, desired.pdb);
 
   const int size = spec["size"];
-  auto sts = d_.client->GetIfExists(r::kStatefulSets, ns, name);
-  std::vector<PodView> pods = ObservePods(ns, name);
+  // The cluster's StatefulSets as they are: the desired ones, plus any a removed rack (or the
+  // switch to racks) left behind, which drain like a scale-down and then go.
+  std::map<std::string, json> existing;
+  std::set<std::string> going;  // being deleted: left alone until they are gone
+  const json listed = d_.client->List(r::kStatefulSets, ns, {SelectorString(name)});
+  for (const auto& sts : listed["items"]) {
+    const std::string n = sts["metadata"].value("name", "");
+    const bool ours = n == name || PodOrdinal(name, n) > 0;  // "<name>" or "<name>-<rackId>"
+    if (!ours) continue;
+    existing[n] = sts;
+    if (sts["metadata"].contains("deletionTimestamp")) going.insert(n);
+  }
+  Replicas current, want;
+  std::vector<std::string> set_names;
+  for (const auto& [n, sts] : existing) {
+    current[n] = sts["spec"].value("replicas", 1);
+    want[n] = 0;
+    set_names.push_back(n);
+  }
+  for (const auto& set : desired.sets) {
+    want[set.name] = set.replicas;
+    if (!existing.count(set.name)) set_names.push_back(set.name);
+  }
+  std::vector<PodView> pods = ObservePods(ns, name, set_names);
+  // A StatefulSet replaced for new claim templates is briefly absent while its pods run on:
+  // they count as its replicas, so the new one takes them over as they are.
+  for (const auto& p : pods) {
+    if (!existing.count(p.set)) current[p.set] = std::max(Of(current, p.set), p.ordinal + 1);
+  }
   Step step;
-  int replicas = size;
-  if (!sts) {
+  // Grow first (a new rack's pods join while the leaving ones still serve), then shrink.
+  Replicas grown;
+  bool growing = false, shrinking = false;
+  for (const auto& [n, w] : want) {
+    grown[n] = std::max(w, Of(current, n));
+    if (w > Of(current, n)) growing = true;
+    if (Of(current, n) > w) shrinking = true;
+  }
+  Replicas replicas = grown;
+  if (existing.empty() && pods.empty()) {
     step.phase = "Creating";
     step.progressing = true;
     step.message = "creating " + std::to_string(size) + " pods";
     d_.events->Record(tc, "Normal", "Creating", step.message);
+  } else if (growing) {
+    step.phase = "Scaling";
+    step.progressing = true;
+    step.message = "scaling up from " + std::to_string(Total(current)) + " to " +
+                   std::to_string(Total(grown)) + " pods";
+    d_.events->Record(tc, "Normal", "ScalingUp", step.message);
+    UndoStrayQuiesce(tc, desired, pods, want);
+  } else if (shrinking) {
+    if (ScaleDown(tc, spec, pods, current, want, step)) replicas = want;
   } else {
-    const int current = (*sts)["spec"].value("replicas", 1);
-    if (size < current) {
-      replicas = ScaleDown(tc, spec, pods, current, step);
-    } else {
-      if (size > current) {
-        step.phase = "Scaling";
-        step.progressing = true;
-        step.message =
-            "scaling up from " + std::to_string(current) + " to " + std::to_string(size) + " pods";
-        d_.events->Record(tc, "Normal", "ScalingUp", step.message);
-      }
-      UndoStrayQuiesce(tc, desired, pods, size);
+    UndoStrayQuiesce(tc, desired, pods, want);
+  }
+  bool in_place = going.empty();
+  for (const auto& set : desired.sets) {
+    if (going.count(set.name)) continue;
+    json sts = set.statefulset;
+    sts["spec"]["replicas"] = replicas[set.name];
+    auto it = existing.find(set.name);
+    if (!EnsureStatefulSet(tc, sts, it == existing.end() ? nullptr : &it->second)) {
+      in_place = false;
     }
   }
-  desired.statefulset["spec"]["replicas"] = replicas;
-  EnsureStatefulSet(tc, desired.statefulset, sts ? &*sts : nullptr);
+  if (!in_place) {
+    step.progressing = true;
+    step.message = "replacing StatefulSets for new volume claim templates";
+  }
+  for (const auto& [n, sts] : existing) {
+    if (desired.Find(n) || going.count(n)) continue;
+    if (Of(current, n) > 0 && replicas[n] < Of(current, n)) {
+      d_.client->MergePatch(r::kStatefulSets, ns, n, {{"spec", {{"replicas", replicas[n]}}}});
+    } else if (Of(current, n) == 0 && std::none_of(pods.begin(), pods.end(),
+                                                   [&](const PodView& p) { return p.set == n; })) {
+      d_.client->Delete(r::kStatefulSets, ns, n);
+      d_.events->Record(tc, "Normal", "RemovedRack",
+                        "deleted StatefulSet " + n + ": its pods are gone");
+    }
+  }
 
   std::map<std::string, bool> in_sync;
-  const bool steady = sts && replicas == size && step.phase.empty() && step.refused.empty();
-  if (!steady || !RollOne(tc, desired, pods, size, step)) {
+  const bool steady = !existing.empty() && !growing && !shrinking && in_place &&
+                      step.phase.empty() && step.refused.empty() &&
+                      existing.size() == desired.sets.size();
+  if (!steady || !RollOne(tc, desired, pods, want, step)) {
     std::string error;
     if (!ApplyLivePolicy(tc, spec, desired, pods, in_sync, error)) {
       if (Annotation(tc, kRestartTokenAnnotation) != desired.config_hash) {
@@ -618,13 +752,17 @@ Result ClusterReconciler::Reconcile(const std::string& key) {
       step.progressing = true;
     }
   }
-  WriteStatus(tc, spec, &desired, pods, step, in_sync);
+  // A status that does not say Ready yet (e.g. the nodes had not all seen the last change
+  // when it was sampled) is looked at again soon, not at the next resync.
+  const bool ready = WriteStatus(tc, spec, &desired, pods, step, in_sync);
 
-  bool settled = !step.progressing && step.refused.empty();
+  bool settled = ready && !step.progressing && step.refused.empty();
   for (const auto& p : pods) {
     if (!p.ready || p.deleting || StatInt(p, "migrate_partitions_remaining") > 0) settled = false;
   }
-  if (static_cast<int>(pods.size()) != size) settled = false;
+  if (static_cast<int>(pods.size()) != size || existing.size() != desired.sets.size()) {
+    settled = false;
+  }
   return {false,
           settled ? std::chrono::duration_cast<std::chrono::milliseconds>(d_.resync) : d_.poll};
 }

@@ -30,10 +30,14 @@ struct ClusterDeps {
   std::chrono::milliseconds settle{3000};  // a cluster must look stable this long
 };
 
+// StatefulSet name -> replicas: one entry without racks, one per rack with them.
+using Replicas = std::map<std::string, int>;
+
 // One pod as the operator sees it: Kubernetes state plus what its ternd answers.
 struct PodView {
   json pod;
   std::string name;
+  std::string set;  // its StatefulSet
   int ordinal = -1;
   std::string ip;
   bool deleting = false;
@@ -58,23 +62,30 @@ class ClusterReconciler {
   };
 
   void Ensure(const kube::Resource& r, const json& desired);
-  json EnsureStatefulSet(const json& tc, json desired, const json* observed);
-  std::vector<PodView> ObservePods(const std::string& ns, const std::string& name);
-  // Empty when the cluster of `size` pods is stable (one key, size, integrity, no
-  // migrations, for `settle`); otherwise why not.
-  std::string Unstable(const std::string& cluster_key, const std::vector<PodView>& pods, int size);
-  int ScaleDown(const json& tc, const json& spec, std::vector<PodView>& pods, int current,
-                Step& step);
+  // False when the StatefulSet is being replaced (deleted, its pods orphaned) instead.
+  bool EnsureStatefulSet(const json& tc, json desired, const json* observed);
+  // The pods of the StatefulSets named in `sets`, by set then ordinal.
+  std::vector<PodView> ObservePods(const std::string& ns, const std::string& name,
+                                   const std::vector<std::string>& sets);
+  // Empty when the cluster of the pods `replicas` counts is stable (one key, size, integrity,
+  // no migrations, for `settle`); otherwise why not.
+  std::string Unstable(const std::string& cluster_key, const std::vector<PodView>& pods,
+                       const Replicas& replicas);
+  // True once the pods beyond `want` (of the `current` replicas) have handed their
+  // partitions over and may go.
+  bool ScaleDown(const json& tc, const json& spec, std::vector<PodView>& pods,
+                 const Replicas& current, const Replicas& want, Step& step);
   void UndoStrayQuiesce(const json& tc, const Desired& desired, std::vector<PodView>& pods,
-                        int replicas);
-  bool RollOne(const json& tc, const Desired& desired, std::vector<PodView>& pods, int size,
-               Step& step);
+                        const Replicas& want);
+  bool RollOne(const json& tc, const Desired& desired, std::vector<PodView>& pods,
+               const Replicas& want, Step& step);
   // Applies the live policy to every pod already on the current restart hash; false when a
   // node refused it (then the caller falls back to a restart).
   bool ApplyLivePolicy(const json& tc, const json& spec, const Desired& desired,
                        std::vector<PodView>& pods, std::map<std::string, bool>& in_sync,
                        std::string& error);
-  void WriteStatus(const json& tc, const json& spec, const Desired* desired,
+  // True when the status it wrote says Running and Ready.
+  bool WriteStatus(const json& tc, const json& spec, const Desired* desired,
                    const std::vector<PodView>& pods, const Step& step,
                    const std::map<std::string, bool>& in_sync);
   void Annotate(const json& tc, const std::string& key, const std::string& value);

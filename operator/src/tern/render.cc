@@ -117,7 +117,38 @@ json SpecWithDefaults(const json& in) {
     if (!n.contains("defaultTTL")) n["defaultTTL"] = 0;
     if (!n.contains("consistency")) n["consistency"] = "ap";
   }
+  if (!s.contains("racks") || s["racks"].is_null()) s["racks"] = json::array();
+  if (!s["racks"].is_array()) throw RenderError("spec.racks must be a list");
+  std::set<int64_t> ids;
+  for (const auto& r : s["racks"]) {
+    // Rack 0 is what every node has without racks; a named rack must differ from it.
+    if (!r.is_object() || !r.contains("id") || !r["id"].is_number_integer() ||
+        r["id"].get<int64_t>() < 1 || r["id"].get<int64_t>() > 1000000) {
+      throw RenderError("every rack needs an integer id from 1 to 1000000");
+    }
+    if (!ids.insert(r["id"].get<int64_t>()).second) {
+      throw RenderError("rack " + r["id"].dump() + " given twice");
+    }
+    if (r.contains("zone") && !r["zone"].is_string()) {
+      throw RenderError("rack " + r["id"].dump() + ": zone must be a string");
+    }
+  }
   return s;
+}
+
+std::vector<int> RackSizes(int size, size_t racks) {
+  std::vector<int> out;
+  for (size_t i = 0; i < racks; ++i) {
+    out.push_back(size / static_cast<int>(racks) + (i < size % racks ? 1 : 0));
+  }
+  return out;
+}
+
+const RackSet* Desired::Find(const std::string& set) const {
+  for (const auto& r : sets) {
+    if (r.name == set) return &r;
+  }
+  return nullptr;
 }
 
 json Labels(const std::string& cluster) {
@@ -313,24 +344,57 @@ Desired Render(const json& tc) {
   if (auto token = AnnotationOf(tc, kRestartTokenAnnotation); !token.empty()) {
     template_meta["annotations"][kRestartTokenAnnotation] = token;
   }
-  // The restart hash covers everything a running pod cannot pick up without a restart: the
-  // pod spec and the config minus its live policy fields.
-  d.restart_hash =
-      Sha256Hex(json{{"spec", pod_spec}, {"meta", template_meta}, {"config", static_hash}}.dump());
-  template_meta["annotations"][kConfigHashAnnotation] = d.config_hash;
-  template_meta["annotations"][kRestartHashAnnotation] = d.restart_hash;
 
-  json sts_spec = {{"serviceName", name + "-hs"},
-                   {"replicas", spec["size"]},
-                   {"podManagementPolicy", "Parallel"},
-                   {"updateStrategy", {{"type", "OnDelete"}}},
-                   {"selector", {{"matchLabels", selector}}},
-                   {"template", {{"metadata", template_meta}, {"spec", pod_spec}}}};
-  if (!claims.empty()) sts_spec["volumeClaimTemplates"] = claims;
-  d.statefulset = {{"apiVersion", "apps/v1"},
-                   {"kind", "StatefulSet"},
-                   {"metadata", Meta(tc, name)},
-                   {"spec", sts_spec}};
+  std::vector<std::pair<std::optional<int64_t>, json>> racks;  // id, zone
+  if (spec["racks"].empty()) racks.emplace_back(std::nullopt, json());
+  for (const auto& r : spec["racks"])
+    racks.emplace_back(r["id"].get<int64_t>(), r.value("zone", json()));
+  const std::vector<int> sizes = RackSizes(spec["size"].get<int>(), racks.size());
+  for (size_t i = 0; i < racks.size(); ++i) {
+    const auto& [rack_id, zone] = racks[i];
+    RackSet set;
+    set.name = rack_id ? name + "-" + std::to_string(*rack_id) : name;
+    set.rack_id = rack_id;
+    set.replicas = sizes[i];
+    json set_pod = pod_spec;
+    json set_meta = template_meta;
+    json set_selector = selector;
+    if (rack_id) {
+      set_pod["containers"][0]["args"].push_back("--rack-id");
+      set_pod["containers"][0]["args"].push_back(std::to_string(*rack_id));
+      set_meta["labels"][kRackLabel] = std::to_string(*rack_id);
+      set_selector[kRackLabel] = std::to_string(*rack_id);
+    }
+    if (zone.is_string() && !zone.get<std::string>().empty()) {
+      // Required node affinity: every term (they are ORed) also demands the rack's zone.
+      json expr = {{"key", "topology.kubernetes.io/zone"},
+                   {"operator", "In"},
+                   {"values", json::array({zone})}};
+      json& terms = set_pod["affinity"]["nodeAffinity"]
+                           ["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"];
+      if (!terms.is_array() || terms.empty()) terms = json::array({json::object()});
+      for (auto& t : terms) t["matchExpressions"].push_back(expr);
+    }
+    // The restart hash covers everything a running pod cannot pick up without a restart: the
+    // pod spec and the config minus its live policy fields.
+    set.restart_hash =
+        Sha256Hex(json{{"spec", set_pod}, {"meta", set_meta}, {"config", static_hash}}.dump());
+    set_meta["annotations"][kConfigHashAnnotation] = d.config_hash;
+    set_meta["annotations"][kRestartHashAnnotation] = set.restart_hash;
+
+    json sts_spec = {{"serviceName", name + "-hs"},
+                     {"replicas", set.replicas},
+                     {"podManagementPolicy", "Parallel"},
+                     {"updateStrategy", {{"type", "OnDelete"}}},
+                     {"selector", {{"matchLabels", set_selector}}},
+                     {"template", {{"metadata", set_meta}, {"spec", set_pod}}}};
+    if (!claims.empty()) sts_spec["volumeClaimTemplates"] = claims;
+    set.statefulset = {{"apiVersion", "apps/v1"},
+                       {"kind", "StatefulSet"},
+                       {"metadata", Meta(tc, set.name)},
+                       {"spec", sts_spec}};
+    d.sets.push_back(std::move(set));
+  }
   return d;
 }
 

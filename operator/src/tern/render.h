@@ -48,11 +48,28 @@ struct NamespacePolicy {
 };
 std::vector<NamespacePolicy> LivePolicies(const json& spec);
 
+// One StatefulSet of a cluster: the whole cluster when spec.racks is empty ("<name>", as
+// before racks existed), else one rack ("<name>-<rackId>").
+struct RackSet {
+  std::string name;
+  std::optional<int64_t> rack_id;
+  int replicas = 0;
+  std::string restart_hash;  // changes only when this set's pods must restart to take a change
+  json statefulset;
+};
+
+// Pod counts per rack for `size` pods over `racks` racks, as even as possible; the first
+// racks take the remainder (5 over 2 -> 3, 2).
+std::vector<int> RackSizes(int size, size_t racks);
+
+inline constexpr char kRackLabel[] = "tern.dev/rack-id";
+
 struct Desired {
   std::string config_yaml;
-  std::string config_hash;   // sha256(tern.yaml): pod template annotation
-  std::string restart_hash;  // changes only when pods must restart to take the change
-  json config_map, headless_service, client_service, statefulset, pdb;
+  std::string config_hash;  // sha256(tern.yaml): pod template annotation
+  json config_map, headless_service, client_service, pdb;
+  std::vector<RackSet> sets;  // in spec.racks order
+  const RackSet* Find(const std::string& set) const;
 };
 // `tc` is the whole TernCluster (metadata for names and owner, spec).
 Desired Render(const json& tc);

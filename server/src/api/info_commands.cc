@@ -106,7 +106,8 @@ std::string InfoCommands::Answer(std::string_view line) {
   if (name == "partitions") return absl::StrCat(base::kPartitionCount);
   if (name == "rack-ids") {
     std::vector<std::string> parts;
-    for (const auto& n : engine_.catalog().namespaces()) parts.push_back(n->name() + ":0");
+    for (const auto& n : engine_.catalog().namespaces())
+      parts.push_back(absl::StrCat(n->name(), ":", node_.rack_id));
     return absl::StrJoin(parts, ";");
   }
   if (name == "user-agent-set") return "ok";

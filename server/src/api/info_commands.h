@@ -23,6 +23,7 @@ struct NodeIdentity {
   std::string cluster_name;
   std::string service_address;  // where clients reach the wire protocol
   uint16_t service_port = 3000;
+  uint32_t rack_id = 0;  // node.rack_id: every namespace of this node is in that rack
 };
 
 class InfoCommands {

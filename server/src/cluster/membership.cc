@@ -309,16 +309,18 @@ void Membership::SendBeats() {
   }
 }
 
-std::map<uint64_t, std::vector<PartitionBits>> Membership::PeerHoldings() const {
-  std::map<uint64_t, std::vector<PartitionBits>> out;
+std::map<uint64_t, std::vector<std::optional<PartitionBits>>> Membership::PeerHoldings() const {
+  std::map<uint64_t, std::vector<std::optional<PartitionBits>>> out;
   absl::MutexLock lock(&mu_);
   for (const Peer* p : LivePeers(base::MonotonicNs())) {
     auto& bits = out[p->beat.node_id()];
     bits.resize(ns_.size());
     for (size_t n = 0; n < ns_.size(); ++n) {
       auto it = p->beat.full().find(ns_[n].name);
-      if (it != p->beat.full().end() && it->second.size() == kBitmapBytes) {
-        std::copy(it->second.begin(), it->second.end(), bits[n].begin());
+      if (it == p->beat.full().end()) continue;  // every beat lists each namespace it has
+      bits[n].emplace();
+      if (it->second.size() == kBitmapBytes) {
+        std::copy(it->second.begin(), it->second.end(), bits[n]->begin());
       }
     }
   }

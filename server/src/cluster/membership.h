@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,8 +66,9 @@ class Membership {
   // What our beats carry as the system-metadata digest; set before Start.
   void SetMetadataDigest(std::function<uint64_t()> fn) { smd_digest_ = std::move(fn); }
 
-  // Complete-copy bitmaps other nodes last announced (node id → per-namespace bits).
-  std::map<uint64_t, std::vector<PartitionBits>> PeerHoldings() const;
+  // Complete-copy bitmaps other nodes last announced (node id → per-namespace bits); none for
+  // a namespace the node does not have (it is being added to the cluster one node at a time).
+  std::map<uint64_t, std::vector<std::optional<PartitionBits>>> PeerHoldings() const;
   std::vector<PeerStatus> Peers() const;
   bool integrity() const;  // every live node has adopted our cluster key
   uint64_t principal() const;

@@ -154,7 +154,7 @@ std::vector<Migrator::Task> Migrator::Plan(const View& v) {
     std::vector<const PartitionBits*> full(v.members.size(), nullptr);
     for (size_t i = 0; i < v.members.size(); ++i) {
       auto it = peers.find(v.members[i].id);
-      if (it != peers.end() && n < it->second.size()) full[i] = &it->second[n];
+      if (it != peers.end() && n < it->second.size() && it->second[n]) full[i] = &*it->second[n];
     }
     auto is_full = [&](uint8_t member, uint32_t p) {
       if (member == me) return holdings_.Full(n, p);
@@ -170,7 +170,8 @@ std::vector<Migrator::Task> Migrator::Plan(const View& v) {
           auto done = filled_.find({n, p, v.members[o].id});
           const bool filled = done != filled_.end();
           const bool diverged = v.lineage[o] != v.lineage[me];
-          // A member whose beats stopped is about to leave the view: nothing to send it.
+          // A member whose beats stopped is about to leave the view, and one without this
+          // namespace (a rolling restart is adding it) cannot take it: nothing to send them.
           if (full[o] == nullptr) continue;
           if ((!is_full(o, p) && (!filled || now - done->second > refill_ns)) ||
               (diverged && !filled)) {

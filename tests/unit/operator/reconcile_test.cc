@@ -2,6 +2,8 @@
 // ternd nodes that answer the admin REST calls the operator makes.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "fake_api.h"
 #include "kube/informer.h"
 #include "tern/cluster_reconciler.h"
@@ -192,6 +194,52 @@ class ReconcileTest : public ::testing::Test {
       nodes.nodes[ip + ":8080"];
     }
     for (auto& [h, n] : nodes.nodes) n.size = replicas;
+  }
+
+  // RunStatefulSet for every StatefulSet (one per rack): pod <sts>-<i> from its template,
+  // each with its own address; pods of a gone StatefulSet or beyond replicas go.
+  void RunStatefulSets() {
+    const std::string prefix = "/apis/apps/v1/namespaces/default/statefulsets/";
+    int total = 0;
+    std::set<std::string> wanted;
+    for (const auto& [path, s] : api->objects) {
+      if (path.rfind(prefix, 0) != 0) continue;
+      const std::string sts = path.substr(prefix.size());
+      const int replicas = s["spec"]["replicas"];
+      total += replicas;
+      for (int i = 0; i < replicas; ++i) {
+        const std::string name = sts + "-" + std::to_string(i);
+        wanted.insert(name);
+        if (api->Find(kPods + "/" + name)) continue;
+        if (!ips_.count(name)) ips_[name] = "10.0.1." + std::to_string(ips_.size());
+        json pod = {{"apiVersion", "v1"},
+                    {"kind", "Pod"},
+                    {"metadata", s["spec"]["template"]["metadata"]},
+                    {"status", {{"podIP", ips_[name]}}}};
+        pod["metadata"]["name"] = name;
+        pod["metadata"]["namespace"] = "default";
+        api->Put(kPods + "/" + name, pod);
+        nodes.nodes[ips_[name] + ":8080"];
+      }
+    }
+    for (const auto& [name, ip] : ips_) {
+      if (wanted.count(name)) continue;
+      api->objects.erase(kPods + "/" + name);
+      nodes.nodes.erase(ip + ":8080");
+    }
+    for (auto& [h, n] : nodes.nodes) n.size = total;
+  }
+  std::map<std::string, std::string> ips_;  // pod -> address, kept across restarts
+  FakeNode& NodeOf(const std::string& pod) { return nodes.nodes[ips_.at(pod) + ":8080"]; }
+  std::vector<std::string> StatefulSets() {
+    std::vector<std::string> out;
+    const std::string prefix = "/apis/apps/v1/namespaces/default/statefulsets/";
+    for (const auto& [path, s] : api->objects) {
+      if (path.rfind(prefix, 0) == 0) {
+        out.push_back(path.substr(prefix.size()) + ":" + s["spec"]["replicas"].dump());
+      }
+    }
+    return out;
   }
 
   std::vector<std::string> EventReasons() {
@@ -437,6 +485,113 @@ TEST_F(ReconcileTest, ARefusedLivePolicyFallsBackToARollingRestart) {
 }
 
 const std::string kUdf = "/apis/tern.dev/v1alpha1/namespaces/default/ternudfs/greet";
+
+TEST_F(ReconcileTest, RacksGetAStatefulSetEachAndARemovedRackDrainsAway) {
+  SetSpec({{"racks", json::array({{{"id", 1}, {"zone", "a"}}, {{"id", 2}}})}});
+  Reconcile();
+  EXPECT_EQ(StatefulSets(), (std::vector<std::string>{"db-1:2", "db-2:1"}));
+  RunStatefulSets();
+  Reconcile();
+  const json& st = Tc()["status"];
+  EXPECT_EQ(st["phase"], "Running");
+  ASSERT_EQ(st["pods"].size(), 3u);
+  EXPECT_EQ(st["pods"][0]["name"], "db-1-0");
+  EXPECT_EQ(st["pods"][0]["rackId"], 1);
+  EXPECT_EQ(st["pods"][2]["name"], "db-2-0");
+  EXPECT_EQ(st["pods"][2]["rackId"], 2);
+
+  // Racks 1, 2 -> 2, 3: rack 2 grows to 2 and rack 3 appears while rack 1 still serves.
+  SetSpec({{"racks", json::array({{{"id", 2}}, {{"id", 3}}})}});
+  Reconcile();
+  EXPECT_EQ(StatefulSets(), (std::vector<std::string>{"db-1:2", "db-2:2", "db-3:1"}));
+  EXPECT_EQ(Tc()["status"]["phase"], "Scaling");
+  EXPECT_EQ(nodes.Count("quiesce"), 0u);
+  RunStatefulSets();
+  Reconcile();  // stable with the new pods: rack 1 is quiesced, nothing removed yet
+  EXPECT_TRUE(NodeOf("db-1-0").quiesced);
+  EXPECT_TRUE(NodeOf("db-1-1").quiesced);
+  EXPECT_FALSE(NodeOf("db-2-0").quiesced);
+  EXPECT_FALSE(HasEvent("RefusedScaleDown"));
+  EXPECT_EQ(StatefulSets(), (std::vector<std::string>{"db-1:2", "db-2:2", "db-3:1"}));
+  NodeOf("db-1-0").masters = NodeOf("db-1-1").masters = false;  // their partitions moved
+  Reconcile();
+  EXPECT_EQ(StatefulSets(), (std::vector<std::string>{"db-1:0", "db-2:2", "db-3:1"}));
+  RunStatefulSets();
+  Reconcile();  // rack 1's pods are gone: its StatefulSet goes
+  EXPECT_EQ(StatefulSets(), (std::vector<std::string>{"db-2:2", "db-3:1"}));
+  EXPECT_TRUE(HasEvent("RemovedRack"));
+  Reconcile();
+  EXPECT_EQ(Tc()["status"]["phase"], "Running");
+}
+
+TEST_F(ReconcileTest, MovingToRacksDrainsTheOldStatefulSet) {
+  Reconcile();
+  RunStatefulSets();
+  Reconcile();
+  EXPECT_EQ(StatefulSets(), (std::vector<std::string>{"db:3"}));
+  SetSpec({{"racks", json::array({{{"id", 1}}, {{"id", 2}}})}});
+  Reconcile();
+  EXPECT_EQ(StatefulSets(), (std::vector<std::string>{"db:3", "db-1:2", "db-2:1"}));
+  RunStatefulSets();
+  Reconcile();
+  for (const char* pod : {"db-0", "db-1", "db-2"}) EXPECT_TRUE(NodeOf(pod).quiesced) << pod;
+  EXPECT_FALSE(NodeOf("db-1-0").quiesced);
+  for (const char* pod : {"db-0", "db-1", "db-2"}) NodeOf(pod).masters = false;
+  Reconcile();
+  RunStatefulSets();
+  Reconcile();
+  EXPECT_EQ(StatefulSets(), (std::vector<std::string>{"db-1:2", "db-2:1"}));
+}
+
+TEST_F(ReconcileTest, ARollAcrossRacksRestartsOnePodAtATime) {
+  SetSpec({{"racks", json::array({{{"id", 1}}, {{"id", 2}}})}});
+  Reconcile();
+  RunStatefulSets();
+  Reconcile();
+  SetSpec({{"image", "tern/ternd:0.2.0"}});
+  std::vector<std::string> order;
+  for (int pass = 0; pass < 20 && order.size() < 3; ++pass) {
+    Reconcile();
+    size_t gone = 0;
+    for (const auto& [name, ip] : ips_) {
+      if (api->Find(kPods + "/" + name)) continue;
+      ++gone;
+      if (std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
+      nodes.nodes.erase(ip + ":8080");  // it comes back as a fresh node
+    }
+    ASSERT_LE(gone, 1u) << "two pods down at once";
+    for (auto& [h, n] : nodes.nodes) n.masters = !n.quiesced;  // a quiesced node lets go
+    RunStatefulSets();  // the deleted pod comes back from the new template
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"db-2-0", "db-1-1", "db-1-0"}));
+  for (const auto& set : {"db-1", "db-2"}) {
+    EXPECT_EQ(api->objects["/apis/apps/v1/namespaces/default/statefulsets/" + std::string(set)]
+                          ["spec"]["template"]["spec"]["containers"][0]["image"],
+              "tern/ternd:0.2.0");
+  }
+}
+
+TEST_F(ReconcileTest, ANewFlashNamespaceReplacesTheStatefulSetThenRollsThePods) {
+  Reconcile();
+  RunStatefulSet();
+  Reconcile();
+  json namespaces = Tc()["spec"]["namespaces"];
+  namespaces.push_back({{"name", "disk"}, {"storage", {{"type", "flash"}, {"size", "1Gi"}}}});
+  SetSpec({{"namespaces", namespaces}});
+  Reconcile();
+  EXPECT_EQ(api->Count("DELETE " + kSts), 1u);  // with propagationPolicy Orphan
+  EXPECT_TRUE(HasEvent("ReplacingStatefulSet"));
+  EXPECT_EQ(nodes.Count("quiesce"), 0u);  // no roll while the StatefulSet is away
+  Reconcile();  // recreated around the running pods, with the new claim template
+  ASSERT_TRUE(api->Find(kSts));
+  const json& sts = api->objects[kSts]["spec"];
+  EXPECT_EQ(sts["replicas"], 3);
+  ASSERT_EQ(sts["volumeClaimTemplates"].size(), 1u);
+  EXPECT_EQ(sts["volumeClaimTemplates"][0]["metadata"]["name"], "data-disk");
+  Reconcile();  // then the roll starts: one pod quiesced
+  EXPECT_EQ(nodes.Count("quiesce:"), 1u);
+  EXPECT_TRUE(nodes.nodes["10.0.0.2:8080"].quiesced);
+}
 
 class UdfTest : public ReconcileTest {
  protected:

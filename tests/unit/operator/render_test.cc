@@ -32,7 +32,7 @@ json Spec() {
 TEST(Render, EveryObjectIsLabelledAndOwnedByTheCluster) {
   Desired d = Render(Cluster(Spec()));
   for (const json* o :
-       {&d.config_map, &d.headless_service, &d.client_service, &d.statefulset, &d.pdb}) {
+       {&d.config_map, &d.headless_service, &d.client_service, &d.sets[0].statefulset, &d.pdb}) {
     const json& m = (*o)["metadata"];
     EXPECT_EQ(m["namespace"], "prod");
     EXPECT_EQ(m["labels"]["app.kubernetes.io/name"], "tern");
@@ -69,7 +69,7 @@ TEST(Render, StatefulSet) {
   spec["resources"] = {{"limits", {{"memory", "2Gi"}}}};
   spec["tolerations"] = json::array({{{"key", "k"}, {"operator", "Exists"}}});
   Desired d = Render(Cluster(spec));
-  const json& s = d.statefulset["spec"];
+  const json& s = d.sets[0].statefulset["spec"];
   EXPECT_EQ(s["serviceName"], "db-hs");
   EXPECT_EQ(s["replicas"], 3);
   EXPECT_EQ(s["updateStrategy"]["type"], "OnDelete");
@@ -99,6 +99,68 @@ TEST(Render, StatefulSet) {
     if (m["name"] == "data-disk") mounted = m["mountPath"] == "/var/lib/tern/disk";
   }
   EXPECT_TRUE(mounted);
+}
+
+TEST(Render, OneStatefulSetPerRackWithItsRackIdAndZone) {
+  json spec = Spec();
+  spec["size"] = 5;
+  spec["affinity"] = {
+      {"nodeAffinity",
+       {{"requiredDuringSchedulingIgnoredDuringExecution",
+         {{"nodeSelectorTerms",
+           json::array(
+               {{{"matchExpressions", json::array({{{"key", "disk"},
+                                                    {"operator", "In"},
+                                                    {"values", json::array({"ssd"})}}})}}})}}}}}};
+  spec["racks"] = json::array({{{"id", 1}, {"zone", "eu-a"}}, {{"id", 7}}});
+  Desired d = Render(Cluster(spec));
+  ASSERT_EQ(d.sets.size(), 2u);
+  EXPECT_EQ(d.sets[0].name, "db-1");
+  EXPECT_EQ(d.sets[1].name, "db-7");
+  EXPECT_EQ(d.sets[0].replicas, 3);
+  EXPECT_EQ(d.sets[1].replicas, 2);
+  EXPECT_NE(d.sets[0].restart_hash, d.sets[1].restart_hash);
+  for (const auto& set : d.sets) {
+    const json& s = set.statefulset["spec"];
+    const std::string id = std::to_string(*set.rack_id);
+    EXPECT_EQ(set.statefulset["metadata"]["name"], set.name);
+    EXPECT_EQ(s["replicas"], set.replicas);
+    EXPECT_EQ(s["serviceName"], "db-hs");  // one headless service finds every rack's pods
+    EXPECT_EQ(s["selector"]["matchLabels"][kRackLabel], id);
+    EXPECT_EQ(s["template"]["metadata"]["labels"][kRackLabel], id);
+    EXPECT_EQ(s["template"]["metadata"]["annotations"][kRestartHashAnnotation], set.restart_hash);
+    EXPECT_EQ(s["template"]["spec"]["containers"][0]["args"],
+              json::array({"--config", "/etc/tern/tern.yaml", "--advertise-address", "$(POD_IP)",
+                           "--rack-id", id}));
+  }
+  // Rack 1's zone is ANDed into the user's own required term; rack 7 has no zone.
+  const json& exprs = d.sets[0].statefulset["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]
+                                           ["requiredDuringSchedulingIgnoredDuringExecution"]
+                                           ["nodeSelectorTerms"][0]["matchExpressions"];
+  ASSERT_EQ(exprs.size(), 2u);
+  EXPECT_EQ(exprs[0]["key"], "disk");
+  EXPECT_EQ(exprs[1], json({{"key", "topology.kubernetes.io/zone"},
+                            {"operator", "In"},
+                            {"values", json::array({"eu-a"})}}));
+  EXPECT_EQ(d.sets[1].statefulset["spec"]["template"]["spec"]["affinity"], spec["affinity"]);
+  // Services and the PDB select the whole cluster, every rack.
+  EXPECT_FALSE(d.pdb["spec"]["selector"]["matchLabels"].contains(kRackLabel));
+  EXPECT_FALSE(d.headless_service["spec"]["selector"].contains(kRackLabel));
+
+  // Without racks: one StatefulSet named as the cluster, no rack label or flag.
+  Desired plain = Render(Cluster(Spec()));
+  ASSERT_EQ(plain.sets.size(), 1u);
+  EXPECT_EQ(plain.sets[0].name, "db");
+  EXPECT_FALSE(plain.sets[0].rack_id);
+  EXPECT_FALSE(plain.sets[0].statefulset["spec"]["selector"]["matchLabels"].contains(kRackLabel));
+}
+
+TEST(Render, RackSizesAreEven) {
+  EXPECT_EQ(RackSizes(5, 2), (std::vector<int>{3, 2}));
+  EXPECT_EQ(RackSizes(4, 2), (std::vector<int>{2, 2}));
+  EXPECT_EQ(RackSizes(7, 3), (std::vector<int>{3, 2, 2}));
+  EXPECT_EQ(RackSizes(1, 3), (std::vector<int>{1, 0, 0}));
+  EXPECT_EQ(RackSizes(3, 1), (std::vector<int>{3}));
 }
 
 TEST(Render, ConfigYamlIsATernConfig) {
@@ -137,24 +199,25 @@ TEST(Render, LivePolicyChangesKeepTheRestartHash) {
   spec["namespaces"][0]["sets"][0]["stopWritesCount"] = 5;
   Desired b = Render(Cluster(spec));
   EXPECT_NE(a.config_hash, b.config_hash);
-  EXPECT_EQ(a.restart_hash, b.restart_hash);
-  EXPECT_EQ(Render(Cluster(Spec())).restart_hash, a.restart_hash);  // deterministic
+  EXPECT_EQ(a.sets[0].restart_hash, b.sets[0].restart_hash);
+  EXPECT_EQ(Render(Cluster(Spec())).sets[0].restart_hash, a.sets[0].restart_hash);  // deterministic
   spec["namespaces"][0]["sets"].push_back({{"name", "new"}, {"stopWritesCount", 1}});
-  EXPECT_EQ(Render(Cluster(spec)).restart_hash, a.restart_hash);  // sets are made live
+  EXPECT_EQ(Render(Cluster(spec)).sets[0].restart_hash,
+            a.sets[0].restart_hash);  // sets are made live
 
   spec = Spec();
   spec["image"] = "tern/ternd:0.2.0";
-  EXPECT_NE(Render(Cluster(spec)).restart_hash, a.restart_hash);
+  EXPECT_NE(Render(Cluster(spec)).sets[0].restart_hash, a.sets[0].restart_hash);
   spec = Spec();
   spec["namespaces"][0]["replicationFactor"] = 3;
-  EXPECT_NE(Render(Cluster(spec)).restart_hash, a.restart_hash);
+  EXPECT_NE(Render(Cluster(spec)).sets[0].restart_hash, a.sets[0].restart_hash);
   spec = Spec();
   spec["resources"] = {{"requests", {{"cpu", "1"}}}};
-  EXPECT_NE(Render(Cluster(spec)).restart_hash, a.restart_hash);
+  EXPECT_NE(Render(Cluster(spec)).sets[0].restart_hash, a.sets[0].restart_hash);
   // The fallback after a refused live change forces one roll.
   json tc = Cluster(Spec());
   tc["metadata"]["annotations"][kRestartTokenAnnotation] = "x";
-  EXPECT_NE(Render(tc).restart_hash, a.restart_hash);
+  EXPECT_NE(Render(tc).sets[0].restart_hash, a.sets[0].restart_hash);
 }
 
 TEST(Render, LivePolicies) {
@@ -185,6 +248,10 @@ TEST(Render, DefaultsAndValidation) {
       SpecWithDefaults(
           {{"namespaces", json::array({{{"name", "a"}, {"storage", {{"size", "lots"}}}}})}}),
       RenderError);
+  EXPECT_THROW(SpecWithDefaults({{"racks", json::array({{{"id", 0}}})}}), RenderError);
+  EXPECT_THROW(SpecWithDefaults({{"racks", json::array({{{"zone", "a"}}})}}), RenderError);
+  EXPECT_THROW(SpecWithDefaults({{"racks", json::array({{{"id", 2}}, {{"id", 2}}})}}), RenderError);
+  EXPECT_THROW(SpecWithDefaults({{"racks", "1,2"}}), RenderError);
 }
 
 TEST(Render, NullAnnotationsAreNoAnnotations) {
