@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -174,6 +175,28 @@ int main(int argc, char** argv) {
   udf_apply->add_option("module", udf_module, "module name (mod)")->required();
   udf_apply->add_option("function", udf_function, "function name")->required();
   // The UDF arguments are the words left over after `function` (see below).
+
+  CLI::App* index = app.add_subcommand("index", "manage secondary indexes (docs/indexes.md)");
+  index->require_subcommand(1);
+  index->fallthrough();
+  std::string index_name, index_target, index_bin, index_type, index_in = "default";
+  CLI::App* index_create =
+      index->add_subcommand("create", "create an index; every node builds it in the background");
+  index_create->add_option("name", index_name, "index name")->required();
+  index_create->add_option("target", index_target, "ns or ns.set")->required();
+  index_create->add_option("bin", index_bin, "bin")->required();
+  index_create->add_option("type", index_type, "numeric, string, blob or geo2dsphere")
+      ->required()
+      ->transform(CLI::IsMember({"numeric", "string", "blob", "geo2dsphere"}, CLI::ignore_case));
+  index_create
+      ->add_option("--in", index_in,
+                   "index a collection's items: list (elements), mapkeys, mapvalues")
+      ->transform(CLI::IsMember({"default", "list", "mapkeys", "mapvalues"}, CLI::ignore_case));
+  CLI::App* index_drop = index->add_subcommand("drop", "drop an index");
+  index_drop->add_option("ns", ns, "namespace")->required();
+  index_drop->add_option("name", index_name, "index name")->required();
+  CLI::App* index_list = index->add_subcommand("list", "the indexes and their build progress");
+  index_list->add_option("ns", ns, "namespace (default: all)");
 
   tern::cli::SqlOptions sql_opts;
   CLI::App* sql = app.add_subcommand("sql", "run SQL-like statements (docs/sql.md)");
@@ -388,6 +411,71 @@ int main(int argc, char** argv) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& m : *r) rows.push_back({m.filename, m.name, m.hash});
     tern::cli::PrintTable({"filename", "module", "hash"}, rows);
+    return 0;
+  }
+
+  if (index->parsed()) {
+    if (index_create->parsed()) {
+      tern::IndexInfo def;
+      const size_t dot = index_target.find('.');
+      def.ns = index_target.substr(0, dot);
+      def.set = dot == std::string::npos ? "" : index_target.substr(dot + 1);
+      def.name = index_name;
+      def.bin = index_bin;
+      static const std::map<std::string, tern::IndexInfo::Type> kTypes = {
+          {"numeric", tern::IndexInfo::Type::kNumeric},
+          {"string", tern::IndexInfo::Type::kString},
+          {"blob", tern::IndexInfo::Type::kBlob},
+          {"geo2dsphere", tern::IndexInfo::Type::kGeo2dSphere}};
+      static const std::map<std::string, tern::IndexInfo::Collection> kCollections = {
+          {"default", tern::IndexInfo::Collection::kDefault},
+          {"list", tern::IndexInfo::Collection::kList},
+          {"mapkeys", tern::IndexInfo::Collection::kMapKeys},
+          {"mapvalues", tern::IndexInfo::Collection::kMapValues}};
+      def.type = kTypes.at(index_type);
+      def.collection = kCollections.at(index_in);
+      tern::Status s = c.CreateIndex(def);
+      if (!s.ok()) return Fail("index create " + index_name, s);
+      std::cout << (g.json ? Dump({{"created", index_name}})
+                           : "index " + index_name +
+                                 " created (built in the background: tern index list)")
+                << "\n";
+      return 0;
+    }
+    if (index_drop->parsed()) {
+      tern::Status s = c.DropIndex(ns, index_name);
+      if (!s.ok()) return Fail("index drop " + index_name, s);
+      std::cout << (g.json ? Dump({{"dropped", index_name}}) : "index " + index_name + " dropped")
+                << "\n";
+      return 0;
+    }
+    auto r = c.ListIndexes(ns);
+    if (!r.ok()) return Fail("index list", r.status());
+    static constexpr const char* kTypeNames[] = {"numeric", "string", "blob", "geo2dsphere"};
+    static constexpr const char* kCollectionNames[] = {"default", "list", "mapkeys", "mapvalues"};
+    if (g.json) {
+      json all = json::array();
+      for (const auto& i : *r) {
+        all.push_back({{"ns", i.ns},
+                       {"set", i.set},
+                       {"name", i.name},
+                       {"bin", i.bin},
+                       {"type", kTypeNames[static_cast<int>(i.type)]},
+                       {"collection", kCollectionNames[static_cast<int>(i.collection)]},
+                       {"load_pct", i.load_pct},
+                       {"entries", i.entries}});
+      }
+      std::cout << Dump(all) << "\n";
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& i : *r) {
+      rows.push_back({i.ns, i.set, i.name, i.bin, kTypeNames[static_cast<int>(i.type)],
+                      kCollectionNames[static_cast<int>(i.collection)],
+                      std::to_string(i.load_pct) + "%", std::to_string(i.entries)});
+    }
+    tern::cli::PrintTable({"ns", "set", "name", "bin", "type", "collection", "built", "entries"},
+                          rows);
     return 0;
   }
 

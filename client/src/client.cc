@@ -659,25 +659,37 @@ Result<std::vector<std::string>> AllNodes(const Client& c) {
   return out;
 }
 
-}  // namespace
-
-Result<std::string> Client::RegisterUdf(const std::string& filename, const std::string& source) {
-  auto nodes = AllNodes(*this);
+// Runs `call` on one node, the next only when a node is unreachable: the node that takes a
+// metadata change (a module, an index) shares it with every node before it answers.
+Status OnOneNode(
+    const Client& c, Client::Impl& impl, std::chrono::milliseconds timeout,
+    const std::function<grpc::Status(v1::Kv::StubInterface*, grpc::ClientContext*)>& call) {
+  auto nodes = AllNodes(c);
   if (!nodes.ok()) return nodes.status();
-  v1::RegisterUdfRequest req;
-  req.set_filename(filename);
-  req.set_source(source);
-  // One node is enough: it shares the module with every node before it answers.
   Status s;
   for (const std::string& address : *nodes) {
-    v1::RegisterUdfResponse resp;
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + impl_->config.write.timeout);
-    s = StatusFromGrpc(impl_->Stub(address)->RegisterUdf(&ctx, req, &resp), ctx);
-    if (s.ok()) return resp.hash();
+    ctx.set_deadline(std::chrono::system_clock::now() + timeout);
+    s = StatusFromGrpc(call(impl.Stub(address).get(), &ctx), ctx);
     if (s.code() != result::kConnectionError) return s;
   }
   return s;
+}
+
+}  // namespace
+
+Result<std::string> Client::RegisterUdf(const std::string& filename, const std::string& source) {
+  v1::RegisterUdfRequest req;
+  req.set_filename(filename);
+  req.set_source(source);
+  v1::RegisterUdfResponse resp;
+  Status s = OnOneNode(*this, *impl_, impl_->config.write.timeout,
+                       [&](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx) {
+                         resp.Clear();
+                         return stub->RegisterUdf(ctx, req, &resp);
+                       });
+  if (!s.ok()) return s;
+  return resp.hash();
 }
 
 Result<std::string> Client::RegisterUdfFile(const std::string& path) {
@@ -706,20 +718,71 @@ Result<std::vector<UdfModule>> Client::ListUdfs() {
 }
 
 Result<bool> Client::RemoveUdf(const std::string& filename) {
-  auto nodes = AllNodes(*this);
-  if (!nodes.ok()) return nodes.status();
   v1::RemoveUdfRequest req;
   req.set_filename(filename);
-  Status s;
-  for (const std::string& address : *nodes) {
-    v1::RemoveUdfResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + impl_->config.write.timeout);
-    s = StatusFromGrpc(impl_->Stub(address)->RemoveUdf(&ctx, req, &resp), ctx);
-    if (s.ok()) return resp.existed();
-    if (s.code() != result::kConnectionError) return s;
+  v1::RemoveUdfResponse resp;
+  Status s = OnOneNode(*this, *impl_, impl_->config.write.timeout,
+                       [&](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx) {
+                         resp.Clear();
+                         return stub->RemoveUdf(ctx, req, &resp);
+                       });
+  if (!s.ok()) return s;
+  return resp.existed();
+}
+
+namespace {
+
+v1::IndexDefinition IndexDefinitionOf(const IndexInfo& in) {
+  v1::IndexDefinition d;
+  d.set_namespace_(in.ns);
+  d.set_set(in.set);
+  d.set_name(in.name);
+  d.set_bin(in.bin);
+  d.set_type(static_cast<v1::IndexDefinition::Type>(in.type));
+  d.set_collection(static_cast<v1::IndexDefinition::Collection>(in.collection));
+  return d;
+}
+
+}  // namespace
+
+Status Client::CreateIndex(const IndexInfo& index) {
+  v1::CreateIndexRequest req;
+  *req.mutable_index() = IndexDefinitionOf(index);
+  return OnOneNode(*this, *impl_, impl_->config.write.timeout,
+                   [&](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx) {
+                     v1::CreateIndexResponse resp;
+                     return stub->CreateIndex(ctx, req, &resp);
+                   });
+}
+
+Status Client::DropIndex(const std::string& ns, const std::string& name) {
+  v1::DropIndexRequest req;
+  req.set_namespace_(ns);
+  req.set_name(name);
+  return OnOneNode(*this, *impl_, impl_->config.write.timeout,
+                   [&](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx) {
+                     v1::DropIndexResponse resp;
+                     return stub->DropIndex(ctx, req, &resp);
+                   });
+}
+
+Result<std::vector<IndexInfo>> Client::ListIndexes(const std::string& ns) {
+  v1::ListIndexesRequest req;
+  req.set_namespace_(ns);
+  v1::ListIndexesResponse resp;
+  Status s = OnOneNode(*this, *impl_, impl_->config.read.timeout,
+                       [&](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx) {
+                         resp.Clear();
+                         return stub->ListIndexes(ctx, req, &resp);
+                       });
+  if (!s.ok()) return s;
+  std::vector<IndexInfo> out;
+  for (const v1::IndexDefinition& d : resp.indexes()) {
+    out.push_back(IndexInfo{
+        d.namespace_(), d.set(), d.name(), d.bin(), static_cast<IndexInfo::Type>(d.type()),
+        static_cast<IndexInfo::Collection>(d.collection()), d.load_pct(), d.entries()});
   }
-  return s;
+  return out;
 }
 
 std::vector<NodeInfo> Client::Nodes() const {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -271,6 +272,78 @@ function fail(rec) error('boom') end
   CliRun gone = Tern({"udf", "apply", "test", "udf", "k1", "counter", "bump", "n", "1"});
   EXPECT_EQ(gone.code, 1);
   EXPECT_NE(gone.err.find("(result code 100)"), std::string::npos) << gone.err;
+}
+
+TEST_F(CliTest, IndexCreateListDrop) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(Tern({"-i", "put", "test", "ix", std::to_string(i), "age=" + std::to_string(i),
+                    "tags=[\"t" + std::to_string(i % 3) + "\"]"})
+                  .code,
+              0);
+  }
+  CliRun r = Tern({"index", "create", "ix_age", "test.ix", "age", "numeric"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("index ix_age created"), std::string::npos) << r.out;
+  r = Tern({"index", "create", "ix_tags", "test.ix", "tags", "STRING", "--in", "list"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // Built in the background: the list shows 100% and every entry once done.
+  json all;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    CliRun l = Tern({"--json", "index", "list", "test"});
+    ASSERT_EQ(l.code, 0) << l.err;
+    all = json::parse(l.out);
+    if (all.size() == 2 && all[0]["load_pct"] == 100 && all[1]["load_pct"] == 100) break;
+    usleep(50 * 1000);
+  }
+  ASSERT_EQ(all.size(), 2u) << all.dump();
+  std::map<std::string, json> by_name;
+  for (const auto& i : all) by_name[i["name"]] = i;
+  EXPECT_EQ(by_name["ix_age"]["bin"], "age");
+  EXPECT_EQ(by_name["ix_age"]["set"], "ix");
+  EXPECT_EQ(by_name["ix_age"]["type"], "numeric");
+  EXPECT_EQ(by_name["ix_age"]["collection"], "default");
+  EXPECT_EQ(by_name["ix_age"]["entries"], 20);
+  EXPECT_EQ(by_name["ix_tags"]["type"], "string");
+  EXPECT_EQ(by_name["ix_tags"]["collection"], "list");
+  CliRun table = Tern({"index", "list"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("ix_tags"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("100%"), std::string::npos) << table.out;
+
+  // The same definition again is fine; the name with another definition is 200.
+  EXPECT_EQ(Tern({"index", "create", "ix_age", "test.ix", "age", "numeric"}).code, 0);
+  r = Tern({"index", "create", "ix_age", "test.ix", "age", "string"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("200"), std::string::npos) << r.err;
+  EXPECT_EQ(Lines(r.err), 1u) << r.err;
+
+  ASSERT_EQ(Tern({"index", "drop", "test", "ix_age"}).code, 0);
+  ASSERT_EQ(Tern({"index", "drop", "test", "ix_tags"}).code, 0);
+  r = Tern({"index", "drop", "test", "ix_age"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("201"), std::string::npos) << r.err;
+  r = Tern({"--json", "index", "list", "test"});
+  ASSERT_EQ(r.code, 0);
+  EXPECT_EQ(json::parse(r.out), json::array());
+  r = Tern({"index", "list", "nosuchns"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("20"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, IndexBadArgumentsExitTwo) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"index"},
+           {"index", "create", "i", "test.s", "bin"},
+           {"index", "create", "i", "test.s", "bin", "float"},
+           {"index", "create", "i", "test.s", "bin", "numeric", "--in", "tree"},
+           {"index", "drop", "test"},
+       }) {
+    CliRun r = Tern(args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    EXPECT_EQ(r.code, 2) << joined << r.err;
+    EXPECT_EQ(Lines(r.err), 1u) << joined << r.err;
+  }
 }
 
 TEST_F(CliTest, UdfBadArgumentsExitTwo) {

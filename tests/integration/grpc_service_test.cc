@@ -698,6 +698,77 @@ TEST_F(GrpcServiceTest, ClientSyncCalls) {
   EXPECT_EQ(info->at("namespaces"), "test;bar");
 }
 
+TEST_F(GrpcServiceTest, IndexManagementCalls) {
+  // The RPCs, with their result codes.
+  v1::CreateIndexRequest create;
+  v1::IndexDefinition* d = create.mutable_index();
+  d->set_namespace_("test");
+  d->set_set("gix");
+  d->set_name("gix_n");
+  d->set_bin("n");
+  d->set_type(v1::IndexDefinition::NUMERIC);
+  v1::CreateIndexResponse created;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(Stub()->CreateIndex(&c1, create, &created).ok());
+  d->set_type(v1::IndexDefinition::STRING);  // the name, another definition
+  grpc::ClientContext c2;
+  EXPECT_EQ(Stub()->CreateIndex(&c2, create, &created).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(ResultCodeOf(c2), "200");
+  d->set_namespace_("nosuch");
+  grpc::ClientContext c3;
+  EXPECT_FALSE(Stub()->CreateIndex(&c3, create, &created).ok());
+  EXPECT_EQ(ResultCodeOf(c3), "20");
+  d->set_namespace_("test");
+  d->set_name("gix_bad");
+  d->set_bin("a_bin_name_far_too_long");
+  grpc::ClientContext c4;
+  EXPECT_FALSE(Stub()->CreateIndex(&c4, create, &created).ok());
+  EXPECT_EQ(ResultCodeOf(c4), "21");
+  d->set_bin("n");
+  d->set_type(static_cast<v1::IndexDefinition::Type>(42));
+  grpc::ClientContext c5;
+  EXPECT_EQ(Stub()->CreateIndex(&c5, create, &created).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ResultCodeOf(c5), "4");
+
+  v1::ListIndexesRequest list;
+  list.set_namespace_("test");
+  v1::ListIndexesResponse listed;
+  grpc::ClientContext c6;
+  ASSERT_TRUE(Stub()->ListIndexes(&c6, list, &listed).ok());
+  ASSERT_EQ(listed.indexes_size(), 1);
+  EXPECT_EQ(listed.indexes(0).name(), "gix_n");
+  EXPECT_EQ(listed.indexes(0).type(), v1::IndexDefinition::NUMERIC);
+
+  // The same through libternclient.
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  tern::IndexInfo def{.ns = "test",
+                      .set = "gix",
+                      .name = "gix_tags",
+                      .bin = "tags",
+                      .type = tern::IndexInfo::Type::kString,
+                      .collection = tern::IndexInfo::Collection::kMapKeys};
+  ASSERT_TRUE(client->CreateIndex(def).ok());
+  auto indexes = client->ListIndexes("test");
+  ASSERT_TRUE(indexes.ok()) << indexes.status().ToString();
+  ASSERT_EQ(indexes->size(), 2u);
+  bool seen = false;
+  for (const auto& i : *indexes) {
+    if (i.name != "gix_tags") continue;
+    seen = true;
+    EXPECT_EQ(i.collection, tern::IndexInfo::Collection::kMapKeys);
+    EXPECT_EQ(i.set, "gix");
+  }
+  EXPECT_TRUE(seen);
+  EXPECT_TRUE(client->DropIndex("test", "gix_tags").ok());
+  EXPECT_TRUE(client->DropIndex("test", "gix_n").ok());
+  EXPECT_EQ(client->DropIndex("test", "gix_n").code(), result::kIndexNotFound);
+  EXPECT_TRUE(client->ListIndexes("test")->empty());
+  EXPECT_EQ(client->ListIndexes("nosuch").status().code(), result::kNamespaceNotFound);
+}
+
 TEST_F(GrpcServiceTest, ClientUdfCalls) {
   auto client = Connect();
   ASSERT_TRUE(client);

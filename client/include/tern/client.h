@@ -52,6 +52,20 @@ struct SqlResult {
   uint64_t job_id = 0;                   // EXECUTE without a key: its background job
 };
 
+// A secondary index (docs/indexes.md). The enums' values are the gRPC API's.
+struct IndexInfo {
+  enum class Type { kNumeric = 0, kString = 1, kBlob = 2, kGeo2dSphere = 3 };
+  enum class Collection { kDefault = 0, kList = 1, kMapKeys = 2, kMapValues = 3 };
+  std::string ns;
+  std::string set;  // empty = every set of the namespace
+  std::string name;
+  std::string bin;
+  Type type = Type::kNumeric;
+  Collection collection = Collection::kDefault;  // kList: the elements of a list bin, ...
+  uint32_t load_pct = 0;  // ListIndexes: the answering node's build progress (100 = built)
+  uint64_t entries = 0;   // ListIndexes: its entries on that node
+};
+
 // One node as the partition map names it.
 struct NodeInfo {
   std::string name;
@@ -100,6 +114,13 @@ class Client {
   Result<std::vector<UdfModule>> ListUdfs();
   // True when the module was registered, false when there was none.
   Result<bool> RemoveUdf(const std::string& filename);
+
+  // Secondary indexes, cluster-wide: one node takes the change and shares it. Each node builds
+  // the index in the background (ListIndexes shows load_pct). Creating an index that exists
+  // with another definition is result code 200, dropping one that doesn't exist 201.
+  Status CreateIndex(const IndexInfo& index);
+  Status DropIndex(const std::string& ns, const std::string& name);
+  Result<std::vector<IndexInfo>> ListIndexes(const std::string& ns = "");
 
   // Streams every record of the scan to `fn` (return false to stop). Partitions are scanned
   // on their master nodes; a broken stream resumes from the last record received. On return

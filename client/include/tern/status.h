@@ -22,7 +22,9 @@ inline constexpr int kPartitionUnavailable = 11;
 inline constexpr int kKeyBusy = 14;
 inline constexpr int kUnsupportedFeature = 16;
 inline constexpr int kNamespaceNotFound = 20;
-inline constexpr int kUdfError = 100;  // a UDF failed, or its module did not compile
+inline constexpr int kUdfError = 100;       // a UDF failed, or its module did not compile
+inline constexpr int kIndexFound = 200;     // an index of that name exists (another definition)
+inline constexpr int kIndexNotFound = 201;  // no such index (or no index a query can use)
 // Client side (as the Aerospike clients number them).
 inline constexpr int kClientError = -1;
 inline constexpr int kInvalidArgument = -2;

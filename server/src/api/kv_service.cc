@@ -14,6 +14,7 @@
 #include "base/digest.h"
 #include "base/node_id.h"
 #include "base/strings.h"
+#include "index/secondary_index.h"
 #include "record/expression.h"
 
 namespace tern::api {
@@ -487,6 +488,7 @@ KvService::KvService(txn::Engine& engine, InfoCommands& info, NodeIdentity node,
       node_(std::move(node)),
       options_(std::move(options)),
       modules_(modules),
+      indexes_(indexes),
       sql_(engine, info, indexes, modules) {
   SetMessageAllocatorFor_Get(&get_messages_);
   SetMessageAllocatorFor_Put(&put_messages_);
@@ -764,6 +766,96 @@ grpc::ServerUnaryReactor* KvService::ApplyUdf(Ctx* ctx, const v1::ApplyUdfReques
   if (absl::Status s = ErrorOf(resp); !s.ok()) return Reply(ctx, s);
   for (const record::Bin& b : resp.bins) {
     if (b.name == "SUCCESS") return Reply(ctx, ValueToProto(b.value, out->mutable_result()));
+  }
+  return Reply(ctx, absl::OkStatus());
+}
+
+namespace {
+
+// The one mapping between the API's index enums and the index layer's (values, not names:
+// the proto's are stable numbers, the layer's may grow).
+constexpr std::pair<v1::IndexDefinition::Type, index::SindexType> kIndexTypes[] = {
+    {v1::IndexDefinition::NUMERIC, index::SindexType::kNumeric},
+    {v1::IndexDefinition::STRING, index::SindexType::kString},
+    {v1::IndexDefinition::BLOB, index::SindexType::kBlob},
+    {v1::IndexDefinition::GEO2DSPHERE, index::SindexType::kGeo2dSphere}};
+constexpr std::pair<v1::IndexDefinition::Collection, index::SindexCollection> kCollections[] = {
+    {v1::IndexDefinition::DEFAULT, index::SindexCollection::kDefault},
+    {v1::IndexDefinition::LIST, index::SindexCollection::kList},
+    {v1::IndexDefinition::MAPKEYS, index::SindexCollection::kMapKeys},
+    {v1::IndexDefinition::MAPVALUES, index::SindexCollection::kMapValues}};
+
+absl::Status SindexDefOf(const v1::IndexDefinition& in, index::SindexDef* out) {
+  out->ns = in.namespace_();
+  out->set = in.set();
+  out->name = in.name();
+  out->bin = in.bin();
+  const auto* type = std::find_if(std::begin(kIndexTypes), std::end(kIndexTypes),
+                                  [&](const auto& t) { return t.first == in.type(); });
+  const auto* coll = std::find_if(std::begin(kCollections), std::end(kCollections),
+                                  [&](const auto& c) { return c.first == in.collection(); });
+  if (type == std::end(kIndexTypes) || coll == std::end(kCollections)) {
+    return MakeError(ResultCode::kParameterError, "unknown index type or collection");
+  }
+  out->type = type->second;
+  out->collection = coll->second;
+  return absl::OkStatus();
+}
+
+// False for indexes the API cannot describe (set and expression indexes, CDT contexts): they
+// are created through the info protocol and listed there.
+bool IndexDefinitionOf(const index::SindexDef& d, v1::IndexDefinition* out) {
+  const auto* type = std::find_if(std::begin(kIndexTypes), std::end(kIndexTypes),
+                                  [&](const auto& t) { return t.second == d.type; });
+  const auto* coll = std::find_if(std::begin(kCollections), std::end(kCollections),
+                                  [&](const auto& c) { return c.second == d.collection; });
+  if (type == std::end(kIndexTypes) || coll == std::end(kCollections) || d.bin.empty() ||
+      !d.context.empty() || !d.expression.empty()) {
+    return false;
+  }
+  out->set_namespace_(d.ns);
+  out->set_set(d.set);
+  out->set_name(d.name);
+  out->set_bin(d.bin);
+  out->set_type(type->first);
+  out->set_collection(coll->first);
+  return true;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* KvService::CreateIndex(Ctx* ctx, const v1::CreateIndexRequest* in,
+                                                 v1::CreateIndexResponse*) {
+  if (!indexes_) return Reply(ctx, MakeError(ResultCode::kUnsupportedFeature, "no indexes here"));
+  index::SindexDef def;
+  if (absl::Status s = SindexDefOf(in->index(), &def); !s.ok()) return Reply(ctx, s);
+  return Reply(ctx, indexes_->Create(def));
+}
+
+grpc::ServerUnaryReactor* KvService::DropIndex(Ctx* ctx, const v1::DropIndexRequest* in,
+                                               v1::DropIndexResponse*) {
+  if (!indexes_) return Reply(ctx, MakeError(ResultCode::kUnsupportedFeature, "no indexes here"));
+  return Reply(ctx, indexes_->Drop(in->namespace_(), in->name()));
+}
+
+grpc::ServerUnaryReactor* KvService::ListIndexes(Ctx* ctx, const v1::ListIndexesRequest* in,
+                                                 v1::ListIndexesResponse* out) {
+  if (!in->namespace_().empty() && !engine_.catalog().Find(in->namespace_())) {
+    return Reply(ctx, MakeError(ResultCode::kNamespaceNotFound,
+                                absl::StrCat("namespace ", in->namespace_(), " not found")));
+  }
+  for (const auto& n : engine_.catalog().namespaces()) {
+    if (!in->namespace_().empty() && n->name() != in->namespace_()) continue;
+    auto all = n->sindexes();
+    if (!all) continue;
+    for (const auto& i : *all) {
+      if (i->dropped()) continue;
+      v1::IndexDefinition d;
+      if (!IndexDefinitionOf(i->def(), &d)) continue;
+      d.set_load_pct(i->load_pct());
+      d.set_entries(i->entries());
+      *out->add_indexes() = std::move(d);
+    }
   }
   return Reply(ctx, absl::OkStatus());
 }

@@ -36,7 +36,7 @@ struct KvServiceOptions {
 class KvService final : public tern::v1::Kv::CallbackService {
  public:
   // Without `modules`, RegisterUdf, ListUdfs and RemoveUdf answer UNIMPLEMENTED; without
-  // `indexes`, SQL's CREATE/DROP INDEX do.
+  // `indexes`, CreateIndex, DropIndex and SQL's CREATE/DROP INDEX do.
   KvService(txn::Engine& engine, InfoCommands& info, NodeIdentity node, KvServiceOptions options,
             udf::ModuleRegistry* modules = nullptr, query::IndexCatalog* indexes = nullptr);
   ~KvService() override;
@@ -70,6 +70,12 @@ class KvService final : public tern::v1::Kv::CallbackService {
       Ctx* ctx, const tern::v1::QueryRequest* req) override;
   grpc::ServerUnaryReactor* ApplyUdf(Ctx* ctx, const tern::v1::ApplyUdfRequest* req,
                                      tern::v1::ApplyUdfResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateIndex(Ctx* ctx, const tern::v1::CreateIndexRequest* req,
+                                        tern::v1::CreateIndexResponse* resp) override;
+  grpc::ServerUnaryReactor* DropIndex(Ctx* ctx, const tern::v1::DropIndexRequest* req,
+                                      tern::v1::DropIndexResponse* resp) override;
+  grpc::ServerUnaryReactor* ListIndexes(Ctx* ctx, const tern::v1::ListIndexesRequest* req,
+                                        tern::v1::ListIndexesResponse* resp) override;
   grpc::ServerUnaryReactor* RegisterUdf(Ctx* ctx, const tern::v1::RegisterUdfRequest* req,
                                         tern::v1::RegisterUdfResponse* resp) override;
   grpc::ServerUnaryReactor* ListUdfs(Ctx* ctx, const tern::v1::ListUdfsRequest* req,
@@ -94,6 +100,7 @@ class KvService final : public tern::v1::Kv::CallbackService {
   NodeIdentity node_;
   KvServiceOptions options_;
   udf::ModuleRegistry* modules_;
+  query::IndexCatalog* indexes_;
   SqlExecutor sql_;
 
   // Pushes a new map to every watch stream when the partition generation changes.
