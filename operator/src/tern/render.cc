@@ -116,6 +116,11 @@ json SpecWithDefaults(const json& in) {
     if (rf < 1 || rf > 4) throw RenderError("namespace '" + name + "': replicationFactor 1..4");
     if (!n.contains("defaultTTL")) n["defaultTTL"] = 0;
     if (!n.contains("consistency")) n["consistency"] = "ap";
+    // The CRD allows only ap today; a spec written past it is still refused by name.
+    if (n["consistency"] != "ap") {
+      throw RenderError("namespace '" + name +
+                        "': consistency must be ap (strong consistency is not available yet)");
+    }
   }
   if (!s.contains("racks") || s["racks"].is_null()) s["racks"] = json::array();
   if (!s["racks"].is_array()) throw RenderError("spec.racks must be a list");
@@ -196,7 +201,7 @@ std::string RenderConfigYaml(const std::string& name, const std::string& ns, con
     json out = {{"name", n["name"]},
                 {"storage", flash ? "flash" : "memory"},
                 {"replication_factor", n["replicationFactor"]},
-                {"consistency", n["consistency"] == "strong" ? "strong" : "available"}};
+                {"consistency", "available"}};
     if (flash) {
       out["disk_size"] = size;
       out["data_dir"] = std::string(kDataRoot) + "/" + n["name"].get<std::string>();

@@ -35,8 +35,7 @@ json NamespaceJson(const ns::Namespace& n) {
       {"name", n.name()},
       {"storage", n.config().storage == base::StorageKind::kFlash ? "flash" : "memory"},
       {"replication_factor", n.config().replication_factor},
-      {"consistency",
-       n.config().consistency == base::Consistency::kStrong ? "strong" : "available"},
+      {"consistency", "available"},  // the only mode this version runs
       {"objects", n.index().size()},
       {"memory_used_bytes", n.memory_used_bytes()},
       {"index_used_bytes", n.index().ArenaBytesInUse()},

@@ -190,7 +190,7 @@ std::string NamespaceConfigText(const ns::Namespace& n) {
       ";disk-size=", p.disk_size.load(), ";stop-writes-pct=", p.stop_writes_pct.load(),
       ";evict-pct=", p.evict_pct.load(), ";nsup-period=", p.nsup_period_sec.load(),
       ";allow-ttl-without-nsup=false;commit-to-device=", c.commit_to_device ? "true" : "false",
-      ";strong-consistency=", c.consistency == base::Consistency::kStrong ? "true" : "false",
+      ";strong-consistency=false",  // config refuses strong: every namespace is AP
       ";partition-tree-sprigs=", c.sprigs_per_partition);
 }
 

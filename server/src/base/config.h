@@ -13,7 +13,6 @@
 namespace tern::base {
 
 enum class StorageKind { kMemory, kFlash };
-enum class Consistency { kAvailable, kStrong };
 
 // Per-set overrides of the namespace policy.
 struct SetConfig {
@@ -48,7 +47,6 @@ struct NamespaceConfig {
   uint32_t evict_pct = 0;                    // evict soonest-expiring above this % (0 = off)
   uint32_t nsup_period_sec = 10;             // expiration/eviction sweep period (0 = no sweeper)
   uint32_t sprigs_per_partition = 16;        // power of two, 1..256
-  Consistency consistency = Consistency::kAvailable;
   GeoConfig geo2dsphere_within;
   std::vector<SetConfig> sets;
 };

@@ -108,7 +108,7 @@ namespaces:
     evict_pct: 70
     nsup_period_sec: 0
     sprigs_per_partition: 256
-    consistency: strong
+    consistency: available
 )",
                                          "tern.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
@@ -137,7 +137,6 @@ namespaces:
   EXPECT_EQ(ns.evict_pct, 70u);
   EXPECT_EQ(ns.nsup_period_sec, 0u);
   EXPECT_EQ(ns.sprigs_per_partition, 256u);
-  EXPECT_EQ(ns.consistency, Consistency::kStrong);
 }
 
 TEST(ConfigTest, UnknownKeyNamesLineAndPath) {
@@ -199,7 +198,9 @@ TEST(ConfigTest, InvalidValues) {
       NamespaceError("    storage: disk\n"),
       HasSubstr("tern.yaml:3: namespaces[0].storage: must be memory or flash (got 'disk')"));
   EXPECT_THAT(NamespaceError("    consistency: eventual\n"),
-              HasSubstr("consistency: must be available or strong"));
+              HasSubstr("consistency: must be available (got 'eventual')"));
+  EXPECT_THAT(NamespaceError("    consistency: strong\n"),
+              HasSubstr("consistency: strong is not available yet: namespaces run AP"));
   EXPECT_THAT(NamespaceError("    memory_size: 4X\n"),
               HasSubstr("tern.yaml:3: namespaces[0].memory_size: expected a size"));
   EXPECT_THAT(NamespaceError("    memory_size: -1G\n"), HasSubstr("expected a size"));

@@ -25,8 +25,7 @@ json Spec() {
                      {"sets", json::array({{{"name", "s"}, {"stopWritesCount", 100}}})}},
                     {{"name", "disk"},
                      {"storage", {{"type", "flash"}, {"size", "4Gi"}, {"storageClass", "fast"}}},
-                     {"replicationFactor", 1},
-                     {"consistency", "strong"}}})}};
+                     {"replicationFactor", 1}}})}};
 }
 
 TEST(Render, EveryObjectIsLabelledAndOwnedByTheCluster) {
@@ -188,7 +187,7 @@ TEST(Render, ConfigYamlIsATernConfig) {
   EXPECT_EQ(flash["storage"].as<std::string>(), "flash");
   EXPECT_EQ(flash["disk_size"].as<uint64_t>(), 4ull << 30);
   EXPECT_EQ(flash["data_dir"].as<std::string>(), "/var/lib/tern/disk");
-  EXPECT_EQ(flash["consistency"].as<std::string>(), "strong");
+  EXPECT_EQ(flash["consistency"].as<std::string>(), "available");
 }
 
 TEST(Render, LivePolicyChangesKeepTheRestartHash) {
@@ -247,6 +246,9 @@ TEST(Render, DefaultsAndValidation) {
   EXPECT_THROW(
       SpecWithDefaults(
           {{"namespaces", json::array({{{"name", "a"}, {"storage", {{"size", "lots"}}}}})}}),
+      RenderError);
+  EXPECT_THROW(
+      SpecWithDefaults({{"namespaces", json::array({{{"name", "a"}, {"consistency", "strong"}}})}}),
       RenderError);
   EXPECT_THROW(SpecWithDefaults({{"racks", json::array({{{"id", 0}}})}}), RenderError);
   EXPECT_THROW(SpecWithDefaults({{"racks", json::array({{{"zone", "a"}}})}}), RenderError);
