@@ -1,9 +1,10 @@
 // Secondary-index queries against a real ternd (127.0.0.170): the gRPC Query stream (every
 // predicate, resuming, limits, filters, projections, errors), libternclient's Client::Query,
-// and `tern query` as a user runs it.
+// and `tern query` as a user runs it; then Client::Query across two nodes (.171, .172).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -431,6 +432,77 @@ TEST_F(QueryTest, CliQueryPrintsLikeScan) {
     EXPECT_EQ(r.code, 2) << args << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
   }
+}
+
+// Two nodes, replication factor 2: both hold every record, so only sending each partition to
+// its master alone gives each record exactly once.
+TEST(ClusterQueryTest, ClientQueryScattersByMaster) {
+  const char* addresses[] = {"127.0.0.171", "127.0.0.172"};
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("tern-it-query-cluster-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::vector<std::unique_ptr<TestNode>> nodes;
+  for (const char* a : addresses) {
+    auto node = std::make_unique<TestNode>(a, dir / a);
+    std::filesystem::create_directories(node->dir());
+    std::ofstream f(node->config_path());
+    f << "node:\n  address: " << a << "\n  data_dir: " << (node->dir() / "data").string()
+      << "\n  cluster_name: query-cluster-test\ncluster:\n  seeds: [" << addresses[0] << ":3001, "
+      << addresses[1] << ":3001]\n  heartbeat_interval_ms: 100\n"
+      << "namespaces:\n  - name: test\n    storage: memory\n    replication_factor: 2\n";
+    f.close();
+    node->StartWithArgs({"--config", node->config_path().string()});
+    nodes.push_back(std::move(node));
+  }
+  for (auto& n : nodes) ASSERT_TRUE(n->WaitReady()) << n->log();
+  bool stable = false;
+  for (int i = 0; i < 200 && !stable; ++i) {
+    stable = true;
+    for (auto& n : nodes) {
+      auto r = n->Get("/v1/info/cluster-stable:size=2");
+      stable = stable && r.status == 200 && r.body.find("ERROR") == std::string::npos;
+    }
+    if (!stable) usleep(100 * 1000);
+  }
+  ASSERT_TRUE(stable) << nodes[0]->log();
+
+  ClientConfig cfg;
+  cfg.seeds = {std::string(addresses[0]) + ":3100"};
+  auto c = Client::Connect(cfg);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  Client& client = **c;
+  ASSERT_EQ(client.Nodes().size(), 2u);
+  auto created = client.Sql("CREATE INDEX cq_v ON test.cq (v) NUMERIC", "");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  WritePolicy wp;
+  wp.send_key = true;
+  int on_first = 0;
+  for (int i = 0; i < 300; ++i) {
+    Key k("test", "cq", i);
+    on_first += client.NodeFor(k) == std::string(addresses[0]) + ":3100";
+    ASSERT_TRUE(client.Put(k, {{"v", i}}, &wp).ok());
+  }
+  ASSERT_GT(on_first, 50);  // both nodes master some
+  ASSERT_LT(on_first, 250);
+
+  QuerySpec spec{.ns = "test", .set = "cq", .index_bin = "v"};
+  spec.where = QuerySpec::Range{0, 299};
+  std::multiset<int64_t> seen;
+  for (int attempt = 0; attempt < 100; ++attempt) {  // until both indexes hold every record
+    seen.clear();
+    Status s = client.Query(spec, [&](const Record& r) {
+      seen.insert(std::get<int64_t>(r.key->user_key()));
+      return true;
+    });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    if (seen.size() >= 300) break;
+    usleep(50 * 1000);
+  }
+  EXPECT_EQ(seen.size(), 300u);
+  EXPECT_EQ(std::set<int64_t>(seen.begin(), seen.end()).size(), 300u);  // none twice
+
+  for (auto& n : nodes) EXPECT_EQ(n->Stop(), 0) << n->log();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
