@@ -3,6 +3,7 @@
 //   tern put ns set key bin=value    tern delete ns set key
 //   tern operate ns set key OPS_JSON (list/map/bit/HLL/expression and simple ops; docs/cli.md)
 //   tern scan ns [set] [--limit N]   tern bench ...
+//   tern query ns[.set] --where 'bin = v | bin BETWEEN a AND b | bin WITHIN GEOJSON(...)'
 //   tern udf register FILE | list | remove NAME | apply ns set key module function [args ...]
 //   tern sql [-e STMT ...] [-f FILE]   (neither: an interactive shell; docs/sql.md)
 // Tables for people by default, --json for programs. Exit codes: 0 ok, 1 the operation
@@ -21,6 +22,7 @@
 #include "bench/bench.h"
 #include "cli_values.h"
 #include "operation_json.h"
+#include "query_where.h"
 #include "sql_shell.h"
 #include "table.h"
 #include "tern/client.h"
@@ -157,6 +159,19 @@ int main(int argc, char** argv) {
   scan->add_option("--limit", limit, "at most this many records (0 = all)");
   scan->add_option("--bins", scan_bins, "bins to return (default: all)")->delimiter(',');
 
+  std::string query_target, query_where, query_in;
+  CLI::App* query =
+      app.add_subcommand("query", "list the records a secondary index matches (docs/cli.md)");
+  query->add_option("target", query_target, "ns or ns.set")->required();
+  query
+      ->add_option("--where", query_where,
+                   "bin = v | bin BETWEEN a AND b | bin WITHIN GEOJSON('region') | "
+                   "bin CONTAINS GEOJSON('point')")
+      ->required();
+  query->add_option("--in", query_in, "list | mapkeys | mapvalues: the bin's collection index");
+  query->add_option("--limit", limit, "at most this many records (0 = all)");
+  query->add_option("--bins", scan_bins, "bins to return (default: all)")->delimiter(',');
+
   CLI::App* udf = app.add_subcommand("udf", "manage and run Lua UDF modules");
   udf->require_subcommand(1);
   udf->fallthrough();
@@ -249,6 +264,14 @@ int main(int argc, char** argv) {
     auto ops = tern::cli::ParseOperations(ops_json);
     if (!ops.ok()) return Usage(ops.status().message());
     operations = std::move(*ops);
+  }
+
+  // A query's arguments are checked before connecting too.
+  std::optional<tern::QuerySpec> query_spec;
+  if (query->parsed()) {
+    auto spec = tern::cli::ParseQuery(query_target, query_where, query_in);
+    if (!spec.ok()) return Usage(spec.status().message());
+    query_spec = std::move(*spec);
   }
 
   if (bench->parsed()) {
@@ -481,15 +504,11 @@ int main(int argc, char** argv) {
 
   if (sql->parsed()) return tern::cli::RunSql(c, sql_opts, sql_statements);
 
-  if (scan->parsed()) {
-    tern::ScanSpec spec;
-    spec.ns = ns;
-    spec.set = set;
-    spec.bins = scan_bins;
-    spec.max_records = limit;
+  if (scan->parsed() || query->parsed()) {
+    // Both print the same table (or one JSON object per record per line).
     std::vector<std::vector<std::string>> rows;
     uint64_t count = 0;
-    tern::Status s = c.Scan(spec, [&](const tern::Record& r) {
+    auto show = [&](const tern::Record& r) {
       ++count;
       if (g.json) {
         std::cout << Dump(RecordJson(r)) << "\n";  // one JSON object per line
@@ -500,8 +519,23 @@ int main(int argc, char** argv) {
       rows.push_back({r.key->set(), KeyText(*r.key), std::to_string(r.generation), TtlText(r.ttl),
                       Dump(bins_obj)});
       return true;
-    });
-    if (!s.ok()) return Fail("scan " + ns, s);
+    };
+    tern::Status s;
+    if (scan->parsed()) {
+      tern::ScanSpec spec;
+      spec.ns = ns;
+      spec.set = set;
+      spec.bins = scan_bins;
+      spec.max_records = limit;
+      s = c.Scan(spec, show);
+      if (!s.ok()) return Fail("scan " + ns, s);
+    } else {
+      tern::QuerySpec& spec = *query_spec;
+      spec.bins = scan_bins;
+      spec.max_records = limit;
+      s = c.Query(spec, show);
+      if (!s.ok()) return Fail("query " + query_target, s);
+    }
     if (!g.json) {
       tern::cli::PrintTable({"set", "key", "gen", "ttl", "bins"}, rows);
       std::cout << "(" << count << " record" << (count == 1 ? "" : "s") << ")\n";

@@ -503,12 +503,15 @@ Result<std::vector<BatchRecord>> Client::BatchOperate(const std::vector<BatchOpe
       [&](auto done) { BatchOperateAsync(rows, policy, std::move(done)); });
 }
 
-Status Client::Scan(const ScanSpec& spec, const std::function<bool(const Record&)>& fn,
-                    ScanCursor* cursor_out) {
+Status Client::Impl::StreamPartitions(const std::string& ns, uint64_t max_records,
+                                      const std::optional<ScanCursor>& resume,
+                                      const OpenStream& open,
+                                      const std::function<bool(const Record&)>& fn,
+                                      ScanCursor* cursor_out) {
   // Remaining partitions, in order, each with the last digest seen.
   std::map<uint32_t, std::optional<Digest>> remaining;
-  if (spec.resume) {
-    for (const auto& p : spec.resume->remaining) remaining[p.id] = p.after;
+  if (resume) {
+    for (const auto& p : resume->remaining) remaining[p.id] = p.after;
   } else {
     for (uint32_t p = 0; p < kPartitionCount; ++p) remaining[p] = std::nullopt;
   }
@@ -520,32 +523,28 @@ Status Client::Scan(const ScanSpec& spec, const std::function<bool(const Record&
   uint64_t emitted = 0;
   bool stopped = false;
   Status last;
-  const Policy& p = impl_->config.read;
+  const Policy& p = config.read;
   for (int attempt = 0; attempt <= p.max_retries && !remaining.empty() && !stopped; ++attempt) {
-    auto router = impl_->Router();
+    auto router = Router();
     std::map<std::string, std::vector<uint32_t>> by_node;
     for (const auto& [id, after] : remaining) {
-      by_node[router ? router->NodeFor(spec.ns, id) : ""].push_back(id);
+      by_node[router ? router->NodeFor(ns, id) : ""].push_back(id);
     }
     bool failed = false;
     for (auto& [address, parts] : by_node) {
       if (stopped) break;
       if (address.empty()) return Status(result::kNoNode, "no node for partition");
-      v1::ScanRequest req;
-      req.set_namespace_(spec.ns);
-      req.set_set(spec.set);
-      for (const auto& b : spec.bins) req.add_bins(b);
-      req.set_metadata_only(spec.metadata_only);
-      if (spec.max_records) req.set_max_records(spec.max_records - emitted);
+      google::protobuf::RepeatedPtrField<v1::PartitionCursor> cursors;
       for (uint32_t id : parts) {
-        v1::PartitionCursor* c = req.add_partitions();
+        v1::PartitionCursor* c = cursors.Add();
         c->set_partition(id);
         if (const auto& after = remaining[id]) {
           c->set_after_digest(reinterpret_cast<const char*>(after->data()), after->size());
         }
       }
-      grpc::ClientContext ctx;  // no deadline: a scan runs as long as it has records
-      auto reader = impl_->Stub(address)->Scan(&ctx, req);
+      grpc::ClientContext ctx;  // no deadline: a stream runs as long as it has records
+      auto reader =
+          open(Stub(address).get(), &ctx, cursors, max_records ? max_records - emitted : 0);
       v1::ScanResponse msg;
       while (reader->Read(&msg)) {
         for (int i = 0; i < msg.records_size() && !stopped; ++i) {
@@ -555,7 +554,7 @@ Status Client::Scan(const ScanSpec& spec, const std::function<bool(const Record&
           remaining[part] = rec.key->digest();
           ++emitted;
           if (!fn(rec)) stopped = true;
-          if (spec.max_records && emitted >= spec.max_records) stopped = true;
+          if (max_records && emitted >= max_records) stopped = true;
         }
         if (stopped) {
           ctx.TryCancel();
@@ -574,11 +573,61 @@ Status Client::Scan(const ScanSpec& spec, const std::function<bool(const Record&
         failed = true;
       }
     }
-    if (failed) impl_->Refresh();
+    if (failed) Refresh();
   }
   save_cursor();
   if (!remaining.empty() && !stopped) return last;
   return Status();
+}
+
+Status Client::Scan(const ScanSpec& spec, const std::function<bool(const Record&)>& fn,
+                    ScanCursor* cursor) {
+  v1::ScanRequest req;
+  req.set_namespace_(spec.ns);
+  req.set_set(spec.set);
+  for (const auto& b : spec.bins) req.add_bins(b);
+  req.set_metadata_only(spec.metadata_only);
+  return impl_->StreamPartitions(
+      spec.ns, spec.max_records, spec.resume,
+      [&req](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx,
+             const google::protobuf::RepeatedPtrField<v1::PartitionCursor>& cursors,
+             uint64_t max_records) {
+        *req.mutable_partitions() = cursors;
+        req.set_max_records(max_records);
+        return stub->Scan(ctx, req);
+      },
+      fn, cursor);
+}
+
+Status Client::Query(const QuerySpec& spec, const std::function<bool(const Record&)>& fn,
+                     ScanCursor* cursor) {
+  v1::QueryRequest req;
+  req.set_namespace_(spec.ns);
+  req.set_set(spec.set);
+  for (const auto& b : spec.bins) req.add_bins(b);
+  req.set_metadata_only(spec.metadata_only);
+  req.set_index_bin(spec.index_bin);
+  req.set_collection(static_cast<v1::QueryRequest::Collection>(spec.collection));
+  if (const auto* eq = std::get_if<QuerySpec::Equal>(&spec.where)) {
+    ValueToProto(eq->value, req.mutable_equal());
+  } else if (const auto* range = std::get_if<QuerySpec::Range>(&spec.where)) {
+    req.mutable_range_begin()->set_int_value(range->low);
+    req.mutable_range_end()->set_int_value(range->high);
+  } else if (const auto* within = std::get_if<QuerySpec::GeoWithin>(&spec.where)) {
+    req.set_geo_within(within->geojson);
+  } else {
+    req.set_geo_contains(std::get<QuerySpec::GeoContains>(spec.where).geojson);
+  }
+  return impl_->StreamPartitions(
+      spec.ns, spec.max_records, spec.resume,
+      [&req](v1::Kv::StubInterface* stub, grpc::ClientContext* ctx,
+             const google::protobuf::RepeatedPtrField<v1::PartitionCursor>& cursors,
+             uint64_t max_records) {
+        *req.mutable_partitions() = cursors;
+        req.set_max_records(max_records);
+        return stub->Query(ctx, req);
+      },
+      fn, cursor);
 }
 
 Result<std::map<std::string, std::string>> Client::Info(const std::vector<std::string>& commands,

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "grpcpp/grpcpp.h"
@@ -49,6 +50,20 @@ struct Client::Impl {
   Status Refresh(const std::string& first = "");
 
   std::string Route(const Key& key, Replica replica, int attempt) const;
+
+  // Opens one node's record stream (Scan or Query) over `cursors`, at most `max_records` of
+  // them (0 = no limit).
+  using OpenStream =
+      std::function<std::unique_ptr<grpc::ClientReaderInterface<tern::v1::ScanResponse>>(
+          tern::v1::Kv::StubInterface*, grpc::ClientContext*,
+          const google::protobuf::RepeatedPtrField<tern::v1::PartitionCursor>& cursors,
+          uint64_t max_records)>;
+  // Sends each partition still to do (all, or `resume`'s) to its master through `open`, hands
+  // every record to `fn` (false stops), resumes a broken stream from the last record, and
+  // leaves in `cursor` what is left.
+  Status StreamPartitions(const std::string& ns, uint64_t max_records,
+                          const std::optional<ScanCursor>& resume, const OpenStream& open,
+                          const std::function<bool(const Record&)>& fn, ScanCursor* cursor);
 
   // Runs `call` on the key's node with the policy's timeout, retrying as the policy says.
   Status Run(

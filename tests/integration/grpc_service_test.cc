@@ -651,14 +651,6 @@ TEST_F(GrpcServiceTest, SqlRunsOnTheNode) {
   EXPECT_EQ(ResultCodeOf(c4), "201");
 }
 
-TEST_F(GrpcServiceTest, NotYetImplementedCallsSaySo) {
-  grpc::ClientContext c3;
-  auto q = Stub()->Query(&c3, v1::QueryRequest());
-  v1::ScanResponse msg;
-  EXPECT_FALSE(q->Read(&msg));
-  EXPECT_EQ(q->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
-}
-
 // ---- libternclient against the real node ---------------------------------------------------
 
 std::unique_ptr<Client> Connect() {

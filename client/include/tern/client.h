@@ -22,6 +22,7 @@
 
 #include "tern/key.h"
 #include "tern/policy.h"
+#include "tern/query.h"
 #include "tern/record.h"
 #include "tern/status.h"
 #include "tern/value.h"
@@ -127,6 +128,11 @@ class Client {
   // `cursor` (when given) says what is left, so a later call can resume with spec.resume.
   Status Scan(const ScanSpec& spec, const std::function<bool(const Record&)>& fn,
               ScanCursor* cursor = nullptr);
+  // Streams the records a secondary-index query matches to `fn`, exactly as Scan does
+  // (partitions on their masters, resumable through `cursor` and spec.resume). No index is
+  // result code 201, a bad range 4, bad GeoJSON 160.
+  Status Query(const QuerySpec& spec, const std::function<bool(const Record&)>& fn,
+               ScanCursor* cursor = nullptr);
 
   // Info commands on one node (empty `node_address` = any node); empty `commands` asks for
   // the summary. Answers as the info protocol gives them.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <condition_variable>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "base/node_id.h"
 #include "base/strings.h"
 #include "index/secondary_index.h"
+#include "query/index_query.h"
 #include "record/expression.h"
 
 namespace tern::api {
@@ -263,37 +265,38 @@ void SetUserKey(const record::Value& k, v1::Key* out) {
   }
 }
 
-// ---- scan stream ----------------------------------------------------------------------------
+// ---- scan and query streams -----------------------------------------------------------------
+
+// Visits the records of one partition a stream sends, in ascending digest order, starting after
+// `after`; `fn` returns false to stop (the stream resumes after the last record it took).
+using PartitionWalk = std::function<absl::Status(
+    const txn::ScanOptions&, uint32_t partition, const std::optional<base::Digest>& after,
+    absl::FunctionRef<bool(const txn::ScannedRecord&)> fn)>;
 
 // Streams one partition cursor at a time: each message holds up to kRecordsPerMessage records
 // (or about kBytesPerMessage), and the next is produced only when the previous one is written,
-// so a slow client holds back the scan instead of buffering it. Resuming inside a partition is
-// ScanPartition's `after` digest, the same cursor a client sends to resume.
-class ScanReactor final : public grpc::ServerWriteReactor<v1::ScanResponse> {
+// so a slow client holds back the stream instead of buffering it. Resuming inside a partition
+// is the walk's `after` digest, the same cursor a client sends to resume. Scan and Query differ
+// only in their walk.
+class RecordStreamReactor final : public grpc::ServerWriteReactor<v1::ScanResponse> {
  public:
   static constexpr int kRecordsPerMessage = 256;
   static constexpr size_t kBytesPerMessage = 1 << 20;
 
-  ScanReactor(grpc::CallbackServerContext* ctx, txn::Engine& engine, const v1::ScanRequest& req)
-      : ctx_(ctx), engine_(engine) {
-    opts_.ns = req.namespace_();
-    opts_.set = req.set();
-    opts_.metadata_only = req.metadata_only();
-    opts_.bins.assign(req.bins().begin(), req.bins().end());
-    max_records_ = req.max_records();
-    if (absl::Status s = FillFilter(req.filter_expression(), &opts_.filter); !s.ok()) {
-      Fail(s);
+  // A failed `walk` answers the call with its error at once.
+  RecordStreamReactor(grpc::CallbackServerContext* ctx, txn::ScanOptions opts, uint64_t max_records,
+                      const google::protobuf::RepeatedPtrField<v1::PartitionCursor>& partitions,
+                      absl::StatusOr<PartitionWalk> walk)
+      : ctx_(ctx), opts_(std::move(opts)), max_records_(max_records) {
+    if (!walk.ok()) {
+      Fail(walk.status());
       return;
     }
-    if (!engine_.catalog().Find(opts_.ns)) {
-      Fail(MakeError(ResultCode::kNamespaceNotFound,
-                     absl::StrCat("namespace '", opts_.ns, "' not found")));
-      return;
-    }
-    if (req.partitions().empty()) {
+    walk_ = *std::move(walk);
+    if (partitions.empty()) {
       for (uint32_t p = 0; p < base::kPartitionCount; ++p) cursors_.push_back({p, std::nullopt});
     } else {
-      for (const v1::PartitionCursor& c : req.partitions()) {
+      for (const v1::PartitionCursor& c : partitions) {
         Cursor cur{c.partition(), std::nullopt};
         if (c.partition() >= base::kPartitionCount) {
           Fail(MakeError(ResultCode::kParameterError, "partition out of range"));
@@ -344,41 +347,39 @@ class ScanReactor final : public grpc::ServerWriteReactor<v1::ScanResponse> {
       Cursor& cur = cursors_[next_];
       bool stopped = false;
       absl::Status failed;
-      absl::Status s =
-          engine_.ScanPartition(opts_, cur.partition, cur.after, [&](const txn::ScannedRecord& r) {
-            if (msg_.records_size() >= kRecordsPerMessage || bytes >= kBytesPerMessage ||
-                (max_records_ && emitted_ >= max_records_)) {
-              stopped = true;
+      absl::Status s = walk_(opts_, cur.partition, cur.after, [&](const txn::ScannedRecord& r) {
+        if (msg_.records_size() >= kRecordsPerMessage || bytes >= kBytesPerMessage ||
+            (max_records_ && emitted_ >= max_records_)) {
+          stopped = true;
+          return false;
+        }
+        cur.after = r.digest;
+        if (!opts_.metadata_only && !opts_.bins.empty() && r.record->bins.empty()) {
+          return true;  // none of the selected bins
+        }
+        v1::Record* rec = msg_.add_records();
+        msg_.add_record_partitions(cur.partition);
+        v1::Key* key = rec->mutable_key();
+        key->set_namespace_(opts_.ns);
+        key->set_set(r.set);
+        key->set_digest(reinterpret_cast<const char*>(r.digest.bytes.data()), base::kDigestSize);
+        rec->set_generation(r.meta.generation);
+        rec->set_ttl(TtlOf(r.meta.void_time));
+        if (r.record) {
+          if (r.record->key) SetUserKey(*r.record->key, key);
+          for (const record::Bin& b : r.record->bins) {
+            v1::Bin* bin = rec->add_bins();
+            bin->set_name(b.name);
+            if (absl::Status e = ValueToProto(b.value, bin->mutable_value()); !e.ok()) {
+              failed = e;
               return false;
             }
-            cur.after = r.digest;
-            if (!opts_.metadata_only && !opts_.bins.empty() && r.record->bins.empty()) {
-              return true;  // none of the selected bins
-            }
-            v1::Record* rec = msg_.add_records();
-            msg_.add_record_partitions(cur.partition);
-            v1::Key* key = rec->mutable_key();
-            key->set_namespace_(opts_.ns);
-            key->set_set(r.set);
-            key->set_digest(reinterpret_cast<const char*>(r.digest.bytes.data()),
-                            base::kDigestSize);
-            rec->set_generation(r.meta.generation);
-            rec->set_ttl(TtlOf(r.meta.void_time));
-            if (r.record) {
-              if (r.record->key) SetUserKey(*r.record->key, key);
-              for (const record::Bin& b : r.record->bins) {
-                v1::Bin* bin = rec->add_bins();
-                bin->set_name(b.name);
-                if (absl::Status e = ValueToProto(b.value, bin->mutable_value()); !e.ok()) {
-                  failed = e;
-                  return false;
-                }
-              }
-            }
-            bytes += rec->ByteSizeLong();
-            ++emitted_;
-            return true;
-          });
+          }
+        }
+        bytes += rec->ByteSizeLong();
+        ++emitted_;
+        return true;
+      });
       if (s.ok()) s = failed;
       if (!s.ok()) {
         Fail(s);
@@ -397,14 +398,114 @@ class ScanReactor final : public grpc::ServerWriteReactor<v1::ScanResponse> {
   }
 
   grpc::CallbackServerContext* ctx_;
-  txn::Engine& engine_;
   txn::ScanOptions opts_;
   uint64_t max_records_ = 0;
-  uint64_t emitted_ = 0;
+  PartitionWalk walk_;
   std::vector<Cursor> cursors_;
   size_t next_ = 0;
+  uint64_t emitted_ = 0;
   v1::ScanResponse msg_;
 };
+
+// What scans and queries share: the namespace must exist and the filter decode.
+absl::Status FillStreamOptions(txn::Engine& engine, const std::string& ns, const std::string& set,
+                               const google::protobuf::RepeatedPtrField<std::string>& bins,
+                               bool metadata_only, const std::string& filter,
+                               txn::ScanOptions* opts) {
+  opts->ns = ns;
+  opts->set = set;
+  opts->metadata_only = metadata_only;
+  opts->bins.assign(bins.begin(), bins.end());
+  if (absl::Status s = FillFilter(filter, &opts->filter); !s.ok()) return s;
+  if (!engine.catalog().Find(ns)) {
+    return MakeError(ResultCode::kNamespaceNotFound,
+                     absl::StrCat("namespace '", ns, "' not found"));
+  }
+  return absl::OkStatus();
+}
+
+index::SindexCollection CollectionOf(v1::QueryRequest::Collection c) {
+  switch (c) {
+    case v1::QueryRequest::LIST:
+      return index::SindexCollection::kList;
+    case v1::QueryRequest::MAP_KEYS:
+      return index::SindexCollection::kMapKeys;
+    case v1::QueryRequest::MAP_VALUES:
+      return index::SindexCollection::kMapValues;
+    default:
+      return index::SindexCollection::kDefault;
+  }
+}
+
+absl::StatusOr<query::IndexQuery> IndexQueryOf(const v1::QueryRequest& in) {
+  query::IndexQuery q{in.namespace_(), in.set(), in.index_bin(), CollectionOf(in.collection()), {}};
+  const int given = in.has_equal() + (in.has_range_begin() || in.has_range_end()) +
+                    !in.geo_within().empty() + !in.geo_contains().empty();
+  if (given != 1) {
+    return MakeError(ResultCode::kParameterError,
+                     "a query takes one predicate: equal, range, geo_within or geo_contains");
+  }
+  if (in.index_bin().empty()) return MakeError(ResultCode::kParameterError, "no index_bin");
+  if (in.has_equal()) {
+    auto v = ValueFromProto(in.equal());
+    if (!v.ok()) return v.status();
+    q.predicate = query::IndexEqual{*std::move(v)};
+  } else if (!in.geo_within().empty()) {
+    q.predicate = query::GeoWithin{in.geo_within()};
+  } else if (!in.geo_contains().empty()) {
+    q.predicate = query::GeoContains{in.geo_contains()};
+  } else {
+    if (in.range_begin().kind_case() != v1::Value::kIntValue ||
+        in.range_end().kind_case() != v1::Value::kIntValue) {
+      return MakeError(ResultCode::kParameterError, "a range takes two integers");
+    }
+    q.predicate = query::IndexRange{in.range_begin().int_value(), in.range_end().int_value()};
+  }
+  return q;
+}
+
+// Walks an index query's matches of one partition: each record read again (it may have
+// changed since the index was read) and sent only if it still matches and passes the filter.
+PartitionWalk QueryWalk(txn::Engine& engine, txn::QueryMatches matches) {
+  struct Shared {
+    std::vector<std::pair<uint32_t, base::Digest>> by_partition;
+    std::function<bool(const record::Record&)> still_matches;
+  };
+  auto shared = std::make_shared<Shared>();
+  shared->by_partition.reserve(matches.digests.size());
+  for (const base::Digest& d : matches.digests) {
+    shared->by_partition.emplace_back(base::PartitionOf(d), d);
+  }
+  std::sort(shared->by_partition.begin(), shared->by_partition.end());
+  shared->still_matches = std::move(matches.still_matches);
+  return [&engine, shared](const txn::ScanOptions& opts, uint32_t partition,
+                           const std::optional<base::Digest>& after,
+                           absl::FunctionRef<bool(const txn::ScannedRecord&)> fn) {
+    const auto& all = shared->by_partition;
+    auto it = std::lower_bound(all.begin(), all.end(), std::make_pair(partition, base::Digest{}));
+    record::Record projected;
+    bool more = true;
+    for (; more && it != all.end() && it->first == partition; ++it) {
+      if (after && it->second <= *after) continue;
+      engine.ReadForQuery(opts, it->second, [&](const txn::ScannedRecord& r) {
+        if (!shared->still_matches(*r.record)) return;
+        txn::ScannedRecord shown = r;
+        if (opts.metadata_only) {
+          shown.record = nullptr;
+        } else if (!opts.bins.empty()) {
+          projected.bins.clear();
+          projected.key = r.record->key;
+          for (const std::string& name : opts.bins) {
+            if (const record::Bin* b = r.record->Find(name)) projected.bins.push_back(*b);
+          }
+          shown.record = &projected;
+        }
+        more = fn(shown);
+      });
+    }
+    return absl::OkStatus();
+  };
+}
 
 template <typename T>
 class FailedWriter final : public grpc::ServerWriteReactor<T> {
@@ -733,14 +834,39 @@ grpc::ServerUnaryReactor* KvService::BatchOperate(Ctx* ctx, const v1::BatchOpera
 }
 
 grpc::ServerWriteReactor<v1::ScanResponse>* KvService::Scan(Ctx* ctx, const v1::ScanRequest* in) {
-  return new ScanReactor(ctx, engine_, *in);
+  txn::ScanOptions opts;
+  absl::StatusOr<PartitionWalk> walk =
+      PartitionWalk([this](const txn::ScanOptions& o, uint32_t partition,
+                           const std::optional<base::Digest>& after,
+                           absl::FunctionRef<bool(const txn::ScannedRecord&)> fn) {
+        return engine_.ScanPartition(o, partition, after, fn);
+      });
+  if (absl::Status s = FillStreamOptions(engine_, in->namespace_(), in->set(), in->bins(),
+                                         in->metadata_only(), in->filter_expression(), &opts);
+      !s.ok()) {
+    walk = s;
+  }
+  return new RecordStreamReactor(ctx, std::move(opts), in->max_records(), in->partitions(),
+                                 std::move(walk));
 }
 
+// The index is read once, when the call starts; each record is read again as it is sent.
 grpc::ServerWriteReactor<v1::ScanResponse>* KvService::Query(Ctx* ctx, const v1::QueryRequest* in) {
-  ctx->AddTrailingMetadata(kResultCodeMetadataKey,
-                           std::to_string(static_cast<int>(ResultCode::kUnsupportedFeature)));
-  return new FailedWriter<v1::ScanResponse>(
-      StatusOf(ResultCode::kUnsupportedFeature, "secondary-index queries are not supported yet"));
+  txn::ScanOptions opts;
+  auto walk = [&]() -> absl::StatusOr<PartitionWalk> {
+    if (absl::Status s = FillStreamOptions(engine_, in->namespace_(), in->set(), in->bins(),
+                                           in->metadata_only(), in->filter_expression(), &opts);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<query::IndexQuery> q = IndexQueryOf(*in);
+    if (!q.ok()) return q.status();
+    absl::StatusOr<txn::QueryMatches> matches = query::IndexMatches(engine_.catalog(), *q);
+    if (!matches.ok()) return matches.status();
+    return QueryWalk(engine_, *std::move(matches));
+  }();
+  return new RecordStreamReactor(ctx, std::move(opts), in->max_records(), in->partitions(),
+                                 std::move(walk));
 }
 
 grpc::ServerUnaryReactor* KvService::ApplyUdf(Ctx* ctx, const v1::ApplyUdfRequest* in,

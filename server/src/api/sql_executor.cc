@@ -20,7 +20,7 @@
 #include "base/strings.h"
 #include "index/secondary_index.h"
 #include "query/background_apply.h"
-#include "record/geo_shape.h"
+#include "query/index_query.h"
 #include "sql/explain.h"
 #include "sql/parser.h"
 
@@ -109,9 +109,6 @@ class RowBuilder {
   std::vector<std::pair<record::Value, std::map<std::string, record::Value>>> rows_;
 };
 
-// The records a bin predicate's index names (each once), and the test a record read again
-// must still pass: `WHERE bin = v | bin BETWEEN a AND b` walk one key range; `bin WITHIN |
-// CONTAINS GEOJSON(...)` the geo query's cell ranges, then the exact geometric test.
 index::SindexCollection CollectionOf(sql::IndexCollection in) {
   switch (in) {
     case sql::IndexCollection::kNone:
@@ -126,110 +123,34 @@ index::SindexCollection CollectionOf(sql::IndexCollection in) {
   return index::SindexCollection::kDefault;
 }
 
-// `in` picks the bin's collection index (IN LIST | MAPKEYS | MAPVALUES) over its plain one.
+// The records a bin predicate's index names: `in` picks the bin's collection index (IN LIST |
+// MAPKEYS | MAPVALUES) over its plain one.
 absl::StatusOr<txn::QueryMatches> IndexMatches(txn::Engine& engine, const sql::Target& target,
                                                sql::IndexCollection in,
                                                const sql::Predicate& where) {
-  const index::SindexCollection collection = CollectionOf(in);
-  const ns::Namespace* ns = engine.catalog().Find(target.ns);
-  if (!ns) return MakeError(ResultCode::kNamespaceNotFound, "no namespace " + target.ns);
-  std::string bin;
-  record::Value low, high;
-  const auto* geo = std::get_if<sql::BinGeo>(&where);
+  query::IndexQuery q{target.ns, target.set, {}, CollectionOf(in), {}};
   if (const auto* eq = std::get_if<sql::BinEquals>(&where)) {
-    bin = eq->bin;
-    low = high = eq->value;
+    q.bin = eq->bin;
+    q.predicate = query::IndexEqual{eq->value};
   } else if (const auto* between = std::get_if<sql::BinBetween>(&where)) {
-    bin = between->bin;
-    low = between->low;
-    high = between->high;
-    if (low.type() != record::ParticleType::kInteger ||
-        high.type() != record::ParticleType::kInteger) {
+    if (between->low.type() != record::ParticleType::kInteger ||
+        between->high.type() != record::ParticleType::kInteger) {
       return MakeError(ResultCode::kParameterError, "BETWEEN takes integers");
     }
-  } else if (geo) {
-    bin = geo->bin;
-    low = high = geo->shape;
+    q.bin = between->bin;
+    q.predicate = query::IndexRange{between->low.integer(), between->high.integer()};
+  } else if (const auto* geo = std::get_if<sql::BinGeo>(&where)) {
+    q.bin = geo->bin;
+    std::string text(geo->shape.bytes());
+    if (geo->contains) {
+      q.predicate = query::GeoContains{std::move(text)};
+    } else {
+      q.predicate = query::GeoWithin{std::move(text)};
+    }
   } else {
     return MakeError(ResultCode::kParameterError, "not an index predicate");
   }
-  index::SindexType type;
-  switch (low.type()) {
-    case record::ParticleType::kInteger:
-      type = index::SindexType::kNumeric;
-      break;
-    case record::ParticleType::kString:
-      type = index::SindexType::kString;
-      break;
-    case record::ParticleType::kBlob:
-      type = index::SindexType::kBlob;
-      break;
-    case record::ParticleType::kGeoJson:
-      if (!geo) return MakeError(ResultCode::kParameterError, "GeoJSON takes WITHIN or CONTAINS");
-      type = index::SindexType::kGeo2dSphere;
-      break;
-    default:
-      return MakeError(ResultCode::kParameterError, "an index matches integers, strings, blobs");
-  }
-  std::shared_ptr<index::SecondaryIndex> idx;
-  if (auto all = ns->sindexes()) {
-    for (const auto& i : *all) {
-      const index::SindexDef& d = i->def();
-      if (d.bin == bin && d.type == type && d.collection == collection && d.context.empty() &&
-          (d.set.empty() || d.set == target.set) && !i->dropped()) {
-        idx = i;
-        break;
-      }
-    }
-  }
-  if (!idx) {
-    return MakeError(
-        ResultCode::kIndexNotFound,
-        absl::StrCat("no ",
-                     collection == index::SindexCollection::kDefault
-                         ? std::string()
-                         : absl::StrCat(base::Absl(index::SindexCollectionName(collection)), " "),
-                     "index on bin '", bin, "' of ", target.ns, target.set.empty() ? "" : ".",
-                     target.set));
-  }
-  std::vector<std::pair<std::string, std::string>> ranges;
-  txn::QueryMatches m;
-  if (geo) {
-    std::shared_ptr<const record::GeoShape> shape =
-        record::GeoShape::Parse(geo->shape.bytes(), idx->geo_options());
-    if (!shape) return MakeError(ResultCode::kGeoInvalidGeoJson, "not a valid GeoJSON shape");
-    if (shape->is_point() != geo->contains) {
-      return MakeError(ResultCode::kParameterError, "WITHIN takes a region, CONTAINS a point");
-    }
-    for (auto [lo, hi] : shape->QueryRanges()) {
-      ranges.emplace_back(index::SecondaryIndex::CellKey(lo), index::SecondaryIndex::CellKey(hi));
-    }
-    m.still_matches = [idx, shape](const record::Record& rec) {
-      return idx->GeoMatches(rec, *shape);
-    };
-  } else {
-    std::string lo, hi;
-    if (!idx->KeyOf(low, &lo) || !idx->KeyOf(high, &hi) || lo > hi) {
-      return MakeError(ResultCode::kParameterError, "bad index range");
-    }
-    m.still_matches = [idx, lo, hi](const record::Record& rec) {
-      for (const std::string& k : idx->KeysOf(rec)) {
-        if (k >= lo && k <= hi) return true;
-      }
-      return false;
-    };
-    ranges.emplace_back(std::move(lo), std::move(hi));
-  }
-  for (const auto& [lo, hi] : ranges) {
-    idx->Range(lo, hi, [&](std::string_view, const base::Digest& d) {
-      m.digests.push_back(d);
-      return true;
-    });
-  }
-  // A record with several matching values (or cells) is read once.
-  std::sort(m.digests.begin(), m.digests.end());
-  m.digests.erase(std::unique(m.digests.begin(), m.digests.end()), m.digests.end());
-  return m;
+  return query::IndexMatches(engine.catalog(), q);
 }
 
 void Message(v1::SqlResponse* out, std::string text) { out->set_message(std::move(text)); }
