@@ -63,6 +63,16 @@ absl::Status ErrorOf(const txn::Response& resp) {
                                     : std::string_view(resp.message));
 }
 
+// An answer is one gRPC message: a SELECT without a LIMIT over a large namespace must fail
+// with a clear message, not build an answer the node cannot hold or the client cannot take.
+constexpr size_t kMaxAnswerBytes = 64 << 20;
+
+absl::Status AnswerTooLarge() {
+  return MakeError(ResultCode::kParameterError,
+                   "the answer passes 64 MiB: add a LIMIT, or read the records with "
+                   "`tern scan` / `tern query` (streamed)");
+}
+
 // Collects rows whose columns are PK then the bins, in first-seen order (or the projection).
 class RowBuilder {
  public:
@@ -74,16 +84,21 @@ class RowBuilder {
       for (const record::Bin& b : rec.bins) {
         if (std::find(bins_.begin(), bins_.end(), b.name) == bins_.end()) bins_.push_back(b.name);
         row[b.name] = b.value;
+        bytes_ += b.name.size() + b.value.StoredSize();
       }
     } else {
       for (const std::string& name : projection_) {
-        if (const record::Bin* b = rec.Find(name)) row[name] = b->value;
+        if (const record::Bin* b = rec.Find(name)) {
+          row[name] = b->value;
+          bytes_ += name.size() + b->value.StoredSize();
+        }
       }
     }
     rows_.push_back({key.value_or(record::Value()), std::move(row)});
   }
 
   size_t size() const { return rows_.size(); }
+  bool too_large() const { return bytes_ > kMaxAnswerBytes; }
 
   absl::Status Fill(v1::SqlResponse* out) const {
     const std::vector<std::string>& bins = projection_.empty() ? bins_ : projection_;
@@ -107,6 +122,7 @@ class RowBuilder {
   const std::vector<std::string>& projection_;
   std::vector<std::string> bins_;
   std::vector<std::pair<record::Value, std::map<std::string, record::Value>>> rows_;
+  size_t bytes_ = 0;
 };
 
 index::SindexCollection CollectionOf(sql::IndexCollection in) {
@@ -278,6 +294,7 @@ absl::Status SqlExecutor::Run(std::string_view text, v1::SqlResponse* out) {
       return MakeError(static_cast<ResultCode>(a.reply.result()), a.reply.message());
     }
     MergeRows(a.reply.response(), limit, out);
+    if (out->ByteSizeLong() > kMaxAnswerBytes) return AnswerTooLarge();
     out->set_affected(out->affected() + a.reply.response().affected());
   }
   if (const auto* agg = std::get_if<sql::Aggregate>(&st.body)) {
@@ -378,6 +395,7 @@ absl::Status SqlExecutor::Select(const sql::Select& s, v1::SqlResponse* out) {
     opts.set = s.target.set;
     for (const base::Digest& d : m.digests) {
       if (rows.size() >= limit) break;
+      if (rows.too_large()) return AnswerTooLarge();
       if (!engine_.Serves(s.target.ns, base::PartitionOf(d))) continue;  // its master's share
       engine_.ReadForQuery(opts, d, [&](const txn::ScannedRecord& r) {
         if (r.record && m.still_matches(*r.record)) rows.Add(r.record->key, *r.record);
@@ -394,9 +412,10 @@ absl::Status SqlExecutor::Select(const sql::Select& s, v1::SqlResponse* out) {
     absl::Status st =
         engine_.ScanPartition(opts, p, std::nullopt, [&](const txn::ScannedRecord& r) {
           if (r.record) rows.Add(r.record->key, *r.record);
-          return rows.size() < limit;
+          return rows.size() < limit && !rows.too_large();
         });
     if (!st.ok()) return st;
+    if (rows.too_large()) return AnswerTooLarge();
   }
   return rows.Fill(out);
 }
