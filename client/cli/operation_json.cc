@@ -172,41 +172,40 @@ Result<std::vector<Value>> Args(OpReader& r, const std::vector<v1::LayoutItem>& 
   return args;
 }
 
+const char kCtxStepHelp[] =
+    "list_index, list_rank, list_value, map_index, map_rank, map_key, map_value";
+
+// {"map_key": "a"}: one step of a context or path (`field`); "create" is the caller's.
+Result<v1::ContextStep> ContextStepOf(OpReader& r, const std::string& field, const std::string& k,
+                                      const json& v, const std::string& bad) {
+  Result<Value> value = FromJson(v);
+  if (!value.ok()) return r.Error(field + " " + k + ": " + value.status().message());
+  const bool positional = k.ends_with("_index") || k.ends_with("_rank");
+  if (positional && !value->is_int()) return r.Error(field + " " + k + " must be an integer");
+  if (k == "list_index") return CtxListIndex(value->as_int());
+  if (k == "list_rank") return CtxListRank(value->as_int());
+  if (k == "list_value") return CtxListValue(*value);
+  if (k == "map_index") return CtxMapIndex(value->as_int());
+  if (k == "map_rank") return CtxMapRank(value->as_int());
+  if (k == "map_key") return CtxMapKey(*value);
+  if (k == "map_value") return CtxMapValue(*value);
+  return r.Error(bad);
+}
+
 // Steps like {"map_key": "a"} or {"list_index": 0, "create": "ordered"}.
 Result<Ctx> ContextOf(OpReader& r) {
   Ctx ctx;
   if (!r.Has("ctx")) return ctx;
   const json& steps = r.Take("ctx");
   if (!steps.is_array()) return r.Error("\"ctx\" must be an array of steps");
+  const std::string bad = std::string("a ctx step is an object with one of ") + kCtxStepHelp +
+                          " (and \"create\" for list_index and map_key)";
   for (const json& s : steps) {
-    const std::string bad =
-        "a ctx step is an object with one of list_index, list_rank, list_value, map_index, "
-        "map_rank, map_key, map_value (and \"create\" for list_index and map_key)";
     if (!s.is_object() || s.size() != (s.contains("create") ? 2u : 1u)) return r.Error(bad);
     const auto& [k, v] = *std::find_if(s.items().begin(), s.items().end(),
                                        [](const auto& e) { return e.key() != "create"; });
-    Result<Value> value = FromJson(v);
-    if (!value.ok()) return r.Error("ctx " + k + ": " + value.status().message());
-    const bool positional = k.ends_with("_index") || k.ends_with("_rank");
-    if (positional && !value->is_int()) return r.Error("ctx " + k + " must be an integer");
-    v1::ContextStep step;
-    if (k == "list_index") {
-      step = CtxListIndex(value->as_int());
-    } else if (k == "list_rank") {
-      step = CtxListRank(value->as_int());
-    } else if (k == "list_value") {
-      step = CtxListValue(*value);
-    } else if (k == "map_index") {
-      step = CtxMapIndex(value->as_int());
-    } else if (k == "map_rank") {
-      step = CtxMapRank(value->as_int());
-    } else if (k == "map_key") {
-      step = CtxMapKey(*value);
-    } else if (k == "map_value") {
-      step = CtxMapValue(*value);
-    } else {
-      return r.Error(bad);
-    }
+    Result<v1::ContextStep> step = ContextStepOf(r, "ctx", k, v, bad);
+    if (!step.ok()) return step.status();
     if (s.contains("create")) {
       static const Flags kListCreate = {
           {"unordered", 0x40}, {"unordered_padded", 0x80}, {"ordered", 0xc0}};
@@ -217,11 +216,42 @@ Result<Ctx> ContextOf(OpReader& r) {
       const json& c = s.at("create");
       auto it = c.is_string() ? names.find(c.get<std::string>()) : names.end();
       if (it == names.end()) return r.Error("unknown ctx create " + c.dump());
-      step.set_create(it->second);
+      step->set_create(it->second);
     }
-    ctx.push_back(std::move(step));
+    ctx.push_back(std::move(*step));
   }
   return ctx;
+}
+
+// Steps like {"map_key": "a"}, {"all": true} or {"filter": {"blob": "<base64>"}}.
+Result<Path> PathOf(OpReader& r) {
+  if (!r.Has("path")) return r.Error("missing \"path\"");
+  const json& steps = r.Take("path");
+  if (!steps.is_array() || steps.empty()) return r.Error("\"path\" must be an array of steps");
+  const std::string bad = std::string(
+                              "a path step is an object with one of all (true), filter ({\"blob\": "
+                              "\"<base64>\"} of a packed expression), ") +
+                          kCtxStepHelp;
+  Path path;
+  for (const json& s : steps) {
+    if (!s.is_object() || s.size() != 1) return r.Error(bad);
+    const auto& [k, v] = *s.items().begin();
+    if (k == "all") {
+      if (v != true) return r.Error("path step \"all\" must be true");
+      path.push_back(PathAllChildren());
+    } else if (k == "filter") {
+      Result<Value> exp = FromJson(v);
+      if (!exp.ok() || !exp->is_bytes()) {
+        return r.Error("path step \"filter\" must be {\"blob\": \"<base64>\"}");
+      }
+      path.push_back(PathFilter(exp->as_bytes().data));
+    } else {
+      Result<v1::ContextStep> step = ContextStepOf(r, "path", k, v, bad);
+      if (!step.ok()) return step.status();
+      path.push_back(PathStep(std::move(*step)));
+    }
+  }
+  return path;
 }
 
 Result<Operation> Simple(OpReader& r, const std::string& name) {
@@ -244,18 +274,44 @@ Result<Operation> Simple(OpReader& r, const std::string& name) {
   return Operation::Prepend(*bin, *v);
 }
 
-Result<Operation> Expression(OpReader& r, bool write) {
-  Result<std::string> bin = r.String("bin");
-  if (!bin.ok()) return bin.status();
+// "exp": {"blob": "<base64>"}, the expression packed as the Aerospike clients pack it.
+Result<std::string> PackedExpression(OpReader& r) {
   if (!r.Has("exp"))
     return r.Error("missing \"exp\" ({\"blob\": \"<base64>\"} of the packed expression)");
   Result<Value> exp = r.ValueOf("exp");
   if (!exp.ok()) return exp.status();
   if (!exp->is_bytes()) return r.Error("\"exp\" must be {\"blob\": \"<base64>\"}");
+  return exp->as_bytes().data;
+}
+
+Result<Operation> Expression(OpReader& r, bool write) {
+  Result<std::string> bin = r.String("bin");
+  if (!bin.ok()) return bin.status();
+  Result<std::string> exp = PackedExpression(r);
+  if (!exp.ok()) return exp.status();
   Result<uint32_t> flags = r.FlagsOf("flags", write ? kExpWrite : kExpRead);
   if (!flags.ok()) return flags.status();
-  return write ? ExpWrite(*bin, exp->as_bytes().data, *flags)
-               : ExpRead(*bin, exp->as_bytes().data, *flags);
+  return write ? ExpWrite(*bin, *std::move(exp), *flags) : ExpRead(*bin, *std::move(exp), *flags);
+}
+
+Result<Operation> PathOperation(OpReader& r, bool apply) {
+  Result<std::string> bin = r.String("bin");
+  if (!bin.ok()) return bin.status();
+  Result<Path> path = PathOf(r);
+  if (!path.ok()) return path.status();
+  Result<bool> no_fail = r.Bool("no_fail");
+  if (!no_fail.ok()) return no_fail.status();
+  if (apply) {
+    Result<std::string> exp = PackedExpression(r);
+    if (!exp.ok()) return exp.status();
+    return PathApply(*bin, std::move(*path), *std::move(exp), *no_fail);
+  }
+  if (!r.Has("return")) {
+    return r.Error("missing \"return\" (matching_tree, value, map_key or map_key_value)");
+  }
+  Result<int> result = r.EnumOf("return", v1::PathOperation::Result_descriptor(), "");
+  if (!result.ok()) return result.status();
+  return PathSelect(*bin, std::move(*path), static_cast<PathResult>(*result), *no_fail);
 }
 
 Result<Operation> Typed(OpReader& r, const std::string& family, const std::string& kind_name) {
@@ -371,6 +427,8 @@ Result<Operation> ParseOne(const json& j, size_t index) {
     op = Simple(r, name);
   } else if (name == "exp_read" || name == "exp_write") {
     op = Expression(r, name == "exp_write");
+  } else if (name == "path_select" || name == "path_apply") {
+    op = PathOperation(r, name == "path_apply");
   } else if (underscore != std::string::npos &&
              (family == "list" || family == "map" || family == "bit" || family == "hll")) {
     op = Typed(r, family, name.substr(underscore + 1));

@@ -131,6 +131,42 @@ MapOptions MapReturning(ReturnType rt, Ctx ctx) {
 
 }  // namespace
 
+v1::PathStep PathStep(v1::ContextStep step) {
+  v1::PathStep s;
+  *s.mutable_ctx() = std::move(step);
+  return s;
+}
+v1::PathStep PathAllChildren() {
+  v1::PathStep s;
+  s.set_all_children(true);
+  return s;
+}
+v1::PathStep PathFilter(std::string packed_exp) {
+  v1::PathStep s;
+  s.set_filter(std::move(packed_exp));
+  return s;
+}
+
+Operation PathSelect(std::string bin, Path path, PathResult result, bool no_fail) {
+  v1::Operation t;
+  v1::PathOperation* p = t.mutable_path();
+  p->set_kind(v1::PathOperation::SELECT);
+  for (v1::PathStep& s : path) *p->add_path() = std::move(s);
+  p->set_result(result);
+  p->set_no_fail(no_fail);
+  return Typed(std::move(bin), std::move(t));
+}
+
+Operation PathApply(std::string bin, Path path, std::string packed_exp, bool no_fail) {
+  v1::Operation t;
+  v1::PathOperation* p = t.mutable_path();
+  p->set_kind(v1::PathOperation::APPLY);
+  for (v1::PathStep& s : path) *p->add_path() = std::move(s);
+  p->set_expression(std::move(packed_exp));
+  p->set_no_fail(no_fail);
+  return Typed(std::move(bin), std::move(t));
+}
+
 Operation ExpRead(std::string bin, std::string expression, uint32_t flags) {
   return Exp(std::move(bin), v1::ExpOperation::READ, std::move(expression), flags);
 }

@@ -1,4 +1,4 @@
-// Typed list, map, bit, HLL and expression operations against a real ternd: through the raw
+// Typed list, map, bit, HLL, expression and path operations against a real ternd: through the raw
 // gRPC stub (errors: INVALID_ARGUMENT with the result code), libternclient's builders
 // (tern/operations.h) and `tern operate` (tables, --json, exit codes).
 #include <gtest/gtest.h>
@@ -22,6 +22,13 @@ constexpr char kNobody[] = "127.0.0.161";  // nothing listens here
 // [20, [81, 2, "x"], 10]: integer bin x plus 10, packed, and its base64 for the CLI.
 const std::string kXPlus10("\x93\x14\x93\x51\x02\xa1x\x0a", 8);
 constexpr char kXPlus10Base64[] = "kxSTUQKheAo=";
+
+// gt(loopVarFloat(VALUE), float(3.0)) and mul(loopVarFloat(VALUE), float(2.0)), packed as the
+// Node client packs them, and their base64 for the CLI.
+const std::string kValueOver3("\x93\x03\x93\x7a\x07\x01\xcb\x40\x08\x00\x00\x00\x00\x00\x00", 15);
+constexpr char kValueOver3Base64[] = "kwOTegcBy0AIAAAAAAAA";
+const std::string kValueTimes2("\x93\x16\x93\x7a\x07\x01\xcb\x40\x00\x00\x00\x00\x00\x00\x00", 15);
+constexpr char kValueTimes2Base64[] = "kxaTegcBy0AAAAAAAAAA";
 
 class TypedOperationsTest : public ::testing::Test {
  protected:
@@ -129,6 +136,50 @@ TEST_F(TypedOperationsTest, ExpressionsThroughTheClient) {
   EXPECT_EQ(Values(*r), (std::vector<Value>{15, 15}));
 }
 
+TEST_F(TypedOperationsTest, PathSelectAndApplyThroughTheClient) {
+  const Key key("test", "ops", "path1");
+  MapOptions ordered;
+  ordered.order = v1::MAP_KEY_ORDERED;
+  auto r = client_->Operate(
+      key, {MapPutItems("prices", Map{{{"a", 1.5}, {"b", 3.25}, {"c", 4.5}}}, ordered),
+            PathSelect("prices", {PathFilter(kValueOver3)}, v1::PathOperation::MAP_KEY),
+            PathApply("prices", {PathAllChildren()}, kValueTimes2),
+            PathSelect("prices", {PathStep(CtxMapKey("b"))}, v1::PathOperation::VALUE)});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  // The apply answers nothing.
+  EXPECT_EQ(Values(*r), (std::vector<Value>{3, List{{"b", "c"}}, List{{6.5}}}));
+  auto got = client_->Get(key);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got->Get("prices"), Value(Map{{{"a", 3.0}, {"b", 6.5}, {"c", 9.0}}, 1}));
+
+  // A path on a bin that is no list or map: the record layer's answer (12).
+  ASSERT_TRUE(client_->Operate(key, {Operation::Write("n", 1)}).ok());
+  auto wrong =
+      client_->Operate(key, {PathSelect("n", {PathAllChildren()}, v1::PathOperation::VALUE)});
+  EXPECT_EQ(wrong.status().code(), 12);
+}
+
+TEST_F(TypedOperationsTest, BadPathOperationIsInvalidArgumentWithResultCode) {
+  auto stub = v1::Kv::NewStub(
+      grpc::CreateChannel(std::string(kAddress) + ":3100", grpc::InsecureChannelCredentials()));
+  v1::OperateRequest req;
+  req.mutable_key()->set_namespace_("test");
+  req.mutable_key()->set_set("ops");
+  req.mutable_key()->set_string_key("path-bad");
+  v1::Operation* op = req.add_ops();
+  op->set_bin("m");
+  op->mutable_path()->set_kind(v1::PathOperation::APPLY);
+  op->mutable_path()->add_path()->set_all_children(true);
+  v1::Record resp;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub->Operate(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "path APPLY without an expression");
+  v1::ErrorDetail detail;
+  ASSERT_TRUE(detail.ParseFromString(s.error_details()));
+  EXPECT_EQ(detail.result_code(), 4u);
+}
+
 TEST_F(TypedOperationsTest, BatchOperateRowsTakeTypedOperations) {
   ASSERT_TRUE(client_->Operate(Key("test", "ops", "batch1"), {ListAppendItems("l", {1, 2})}).ok());
   auto stub = v1::Kv::NewStub(
@@ -215,6 +266,21 @@ TEST_F(TypedOperationsTest, CliOperateEachFamily) {
                                        kXPlus10Base64 + R"("}},
       {"op":"incr","bin":"x","value":1},{"op":"read","bin":"x"}])"),
             json::parse(R"([{"bin":"sum","value":15},{"bin":"x","value":6}])"));
+}
+
+TEST_F(TypedOperationsTest, CliOperatePathSelectAndApply) {
+  EXPECT_EQ(OperateJson("cli-path", std::string(R"([
+      {"op":"map_put_items","bin":"shop","items":{"book":[{"price":1.5},{"price":4.5}]}},
+      {"op":"path_select","bin":"shop","return":"value",
+       "path":[{"map_key":"book"},{"all":true},{"map_key":"price"}]},
+      {"op":"path_apply","bin":"shop","exp":{"blob":")") +
+                                        kValueTimes2Base64 + R"("},
+       "path":[{"map_key":"book"},{"all":true},{"map_key":"price"}]},
+      {"op":"path_select","bin":"shop","return":"matching_tree",
+       "path":[{"map_key":"book"},{"all":true},{"filter":{"blob":")" +
+                                        kValueOver3Base64 + R"("}}]}])"),
+            json::parse(R"([{"bin":"shop","value":1},{"bin":"shop","value":[1.5,4.5]},
+                      {"bin":"shop","value":{"book":[{"price":9.0}]}}])"));
 }
 
 TEST_F(TypedOperationsTest, CliOperateTableAndServerErrors) {

@@ -1,4 +1,4 @@
-// Builders for typed operations (lists, maps, bits, HyperLogLogs, expressions) to pass to
+// Builders for typed operations (lists, maps, bits, HyperLogLogs, expressions, paths) to pass to
 // Client::Operate / OperateAsync with the simple ones of tern/record.h. The kinds, return types
 // and orders are kv.proto's own enums; docs/grpc.md lists each kind's arguments.
 #pragma once
@@ -65,6 +65,19 @@ Operation HllOp(std::string bin, HllKind kind, std::vector<Value> args, uint32_t
 // `expression` packed as the Aerospike clients pack it (docs/expressions.md).
 Operation ExpRead(std::string bin, std::string expression, uint32_t flags = 0);
 Operation ExpWrite(std::string bin, std::string expression, uint32_t flags = 0);
+
+// Path operations (docs/collections.md): the steps from the bin down to the elements a select
+// answers or an apply replaces, outermost first.
+using PathResult = v1::PathOperation::Result;
+using Path = std::vector<v1::PathStep>;
+v1::PathStep PathStep(v1::ContextStep step);  // one element, as in a context (no create)
+v1::PathStep PathAllChildren();
+v1::PathStep PathFilter(std::string packed_exp);  // the children the boolean expression accepts
+// no_fail skips what a step cannot descend into (an apply also keeps elements whose new value is
+// unknown).
+Operation PathSelect(std::string bin, Path path, PathResult result, bool no_fail = false);
+// Replaces every selected element by `packed_exp`'s value (removes it on remove_result).
+Operation PathApply(std::string bin, Path path, std::string packed_exp, bool no_fail = false);
 
 // Shorthands for the everyday kinds.
 Operation ListAppend(std::string bin, Value value, ListOptions o = {});

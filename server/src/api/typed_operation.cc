@@ -9,6 +9,7 @@
 #include "base/result_code.h"
 #include "record/cdt_list.h"
 #include "record/cdt_map.h"
+#include "record/cdt_path.h"
 #include "record/collection.h"
 #include "record/packed_element.h"
 #include "tern/v1/operation_layout.h"
@@ -142,6 +143,28 @@ absl::StatusOr<uint64_t> ReturnTypeOf(v1::ReturnType rt, bool inverted) {
   return static_cast<uint64_t>(rt) | (inverted ? kInvertedFlag : 0);
 }
 
+// Appends the step's type (with its create bits) and value.
+absl::Status AppendContextStep(const v1::ContextStep& s, std::string* out) {
+  const v1::ContextStep::Type t = s.type();
+  if (t == v1::ContextStep::CONTEXT_UNSPECIFIED || !v1::ContextStep::Type_IsValid(t)) {
+    return Bad(absl::StrCat("unknown context step type ", t));
+  }
+  if (s.create() != 0 && s.create() != 0x40 && s.create() != 0x80 && s.create() != 0xc0) {
+    return Bad(absl::StrCat("context create must be 0, 0x40, 0x80 or 0xc0, not ", s.create()));
+  }
+  const bool positional = t == v1::ContextStep::LIST_INDEX || t == v1::ContextStep::LIST_RANK ||
+                          t == v1::ContextStep::MAP_INDEX || t == v1::ContextStep::MAP_RANK;
+  if (positional && s.value().kind_case() != v1::Value::kIntValue) {
+    return Bad(
+        absl::StrCat("context step ", v1::ContextStep::Type_Name(t), " needs an integer value"));
+  }
+  absl::StatusOr<record::Value> v = ValueFromProto(s.value());
+  if (!v.ok()) return v.status();
+  *out += record::PackInt(static_cast<int64_t>(t) | s.create());
+  *out += record::PackValue(*v);
+  return absl::OkStatus();
+}
+
 // [0xff, [type, value, ...], call] when there is a context.
 absl::StatusOr<std::string> WithContext(const RepeatedPtrField<v1::ContextStep>& ctx,
                                         std::string call) {
@@ -149,23 +172,7 @@ absl::StatusOr<std::string> WithContext(const RepeatedPtrField<v1::ContextStep>&
   std::string steps;
   record::AppendArrayHeader(static_cast<uint32_t>(ctx.size() * 2), &steps);
   for (const v1::ContextStep& s : ctx) {
-    const v1::ContextStep::Type t = s.type();
-    if (t == v1::ContextStep::CONTEXT_UNSPECIFIED || !v1::ContextStep::Type_IsValid(t)) {
-      return Bad(absl::StrCat("unknown context step type ", t));
-    }
-    if (s.create() != 0 && s.create() != 0x40 && s.create() != 0x80 && s.create() != 0xc0) {
-      return Bad(absl::StrCat("context create must be 0, 0x40, 0x80 or 0xc0, not ", s.create()));
-    }
-    const bool positional = t == v1::ContextStep::LIST_INDEX || t == v1::ContextStep::LIST_RANK ||
-                            t == v1::ContextStep::MAP_INDEX || t == v1::ContextStep::MAP_RANK;
-    if (positional && s.value().kind_case() != v1::Value::kIntValue) {
-      return Bad(
-          absl::StrCat("context step ", v1::ContextStep::Type_Name(t), " needs an integer value"));
-    }
-    absl::StatusOr<record::Value> v = ValueFromProto(s.value());
-    if (!v.ok()) return v.status();
-    steps += record::PackInt(static_cast<int64_t>(t) | s.create());
-    steps += record::PackValue(*v);
+    if (absl::Status st = AppendContextStep(s, &steps); !st.ok()) return st;
   }
   std::string out;
   record::AppendArrayHeader(3, &out);
@@ -255,6 +262,62 @@ absl::StatusOr<txn::Op> ExpOp(const v1::ExpOperation& e) {
                  record::Value::Blob(std::move(payload))};
 }
 
+// [0xfe, [type, value, ...], flags] for a select, [0xfe, [...], flags | 4, expression] for an
+// apply, as the Node client packs selectByPath / modifyByPath (docs/collections.md).
+absl::StatusOr<txn::Op> PathOp(const v1::PathOperation& p) {
+  if (!v1::PathOperation::Kind_IsValid(p.kind())) {
+    return Bad(absl::StrCat("unknown path operation kind ", p.kind()));
+  }
+  if (!v1::PathOperation::Result_IsValid(p.result())) {
+    return Bad(absl::StrCat("unknown path result ", p.result()));
+  }
+  const bool apply = p.kind() == v1::PathOperation::APPLY;
+  if (p.path().empty()) return Bad("path operation without a path");
+  if (apply && p.result() != v1::PathOperation::MATCHING_TREE) {
+    return Bad("path APPLY answers nothing: result must be left unset");
+  }
+  if (apply != !p.expression().empty()) {
+    return Bad(apply ? "path APPLY without an expression" : "path SELECT takes no expression");
+  }
+  if (apply && !record::IsElement(p.expression())) {
+    return Bad("path APPLY expression is not one packed expression");
+  }
+  std::string steps;
+  record::AppendArrayHeader(static_cast<uint32_t>(p.path().size() * 2), &steps);
+  for (const v1::PathStep& s : p.path()) {
+    switch (s.step_case()) {
+      case v1::PathStep::kCtx:
+        if (s.ctx().create() != 0) return Bad("a path step cannot create a level");
+        if (absl::Status st = AppendContextStep(s.ctx(), &steps); !st.ok()) return st;
+        break;
+      case v1::PathStep::kAllChildren:
+        if (!s.all_children()) return Bad("path step all_children must be true");
+        steps += record::PackInt(record::kCtxChildren);
+        steps += record::PackBool(true);
+        break;
+      case v1::PathStep::kFilter:
+        if (!record::IsElement(s.filter())) {
+          return Bad("path step filter is not one packed expression");
+        }
+        steps += record::PackInt(record::kCtxChildren);
+        steps += s.filter();
+        break;
+      case v1::PathStep::STEP_NOT_SET:
+        return Bad("empty path step");
+    }
+  }
+  uint64_t flags = static_cast<uint64_t>(p.result()) | (p.no_fail() ? record::kPathNoFail : 0);
+  if (apply) flags |= record::kPathApply;
+  std::string payload;
+  record::AppendArrayHeader(apply ? 4 : 3, &payload);
+  payload += record::PackInt(static_cast<int64_t>(record::kCdtPathOp));
+  payload += steps;
+  payload += record::PackInt(static_cast<int64_t>(flags));
+  if (apply) payload += p.expression();
+  return txn::Op{apply ? txn::OpType::kCdtModify : txn::OpType::kCdtRead, "",
+                 record::Value::Blob(std::move(payload))};
+}
+
 }  // namespace
 
 absl::StatusOr<txn::Op> TypedOperation(const v1::Operation& op) {
@@ -274,6 +337,9 @@ absl::StatusOr<txn::Op> TypedOperation(const v1::Operation& op) {
       break;
     case v1::Operation::kExp:
       out = ExpOp(op.exp());
+      break;
+    case v1::Operation::kPath:
+      out = PathOp(op.path());
       break;
     case v1::Operation::TYPED_NOT_SET:
       break;

@@ -1,6 +1,6 @@
 // Typed gRPC operations (tern.v1 ListOperation, MapOperation, BitOperation, HllOperation,
-// ExpOperation) become the very op the Aerospike wire protocol carries for them: an op type
-// (CDT / bit / HLL / expression, read or modify) and the msgpack [op, args...] payload
+// ExpOperation, PathOperation) become the very op the Aerospike wire protocol carries for them: an
+// op type (CDT / bit / HLL / expression, read or modify) and the msgpack [op, args...] payload
 // (shared/protocol/aerospike-wire.md §8.4-8.5), so both front doors share one implementation of
 // every operation. The argument order is each kind's `layout` option in kv.proto.
 #pragma once

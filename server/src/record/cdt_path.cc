@@ -21,8 +21,8 @@ namespace {
 using base::MakeError;
 using base::ResultCode;
 
-// Path-only context types (the clients' AS_CDT_CTX_EXP, AND_EXP and MAP_KEYS_IN).
-constexpr uint64_t kCtxChildren = 0x04;    // every child, or those a filter accepts
+// Path-only context types (the clients' AND_EXP and MAP_KEYS_IN; AS_CDT_CTX_EXP is in the
+// header).
 constexpr uint64_t kCtxAndFilter = 0x204;  // narrows what the step before it picked
 constexpr uint64_t kCtxMapKeysIn = 0x2a;   // the map entries whose keys are in a list
 constexpr uint64_t kCtxKindMask = 0x0f;    // index / rank / key / value

@@ -28,6 +28,10 @@ inline constexpr uint64_t kPathMapKeyValues = 3;  // [key, value, key, value, ..
 inline constexpr uint64_t kPathApply = 4;         // set by the clients on apply
 inline constexpr uint64_t kPathNoFail = 16;
 
+// The path step (the clients' AS_CDT_CTX_EXP) that picks every child ([0x04, true]) or the
+// children a filter accepts ([0x04, expression]).
+inline constexpr uint64_t kCtxChildren = 0x04;
+
 // True when `op` is a packed path operation (its first element is 0xfe).
 bool IsCdtPathOp(std::string_view op);
 

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "base/result_code.h"
 #include "record/bit_operation.h"
 #include "record/cdt_operation.h"
@@ -219,6 +221,103 @@ TEST(TypedOperationTest, ExpressionOpsWrapTheExpressionWithFlags) {
 
   op.mutable_exp()->set_kind(v1::ExpOperation::READ);
   EXPECT_EQ(Convert(op).type, txn::OpType::kExpRead);
+}
+
+// The packed expressions the Node client sends for gt(loopVarFloat(VALUE), float(3.0)) and
+// mul(loopVarFloat(VALUE), float(2.0)).
+const std::string kValueOver3("\x93\x03\x93\x7a\x07\x01\xcb\x40\x08\x00\x00\x00\x00\x00\x00", 15);
+const std::string kValueTimes2("\x93\x16\x93\x7a\x07\x01\xcb\x40\x00\x00\x00\x00\x00\x00\x00", 15);
+
+Value FloatMap() {
+  return *record::ValueFromJson(nlohmann::json::parse(R"({"a":1.5,"b":3.25,"c":4.5})"));
+}
+
+TEST(TypedOperationTest, PathSelectPacksStepsAndFlagsAsTheNodeClient) {
+  v1::Operation op;
+  op.set_bin("prices");
+  v1::PathOperation* p = op.mutable_path();
+  p->set_kind(v1::PathOperation::SELECT);
+  v1::ContextStep* key = p->add_path()->mutable_ctx();
+  key->set_type(v1::ContextStep::MAP_KEY);
+  *key->mutable_value() = Str("book");
+  p->add_path()->set_all_children(true);
+  p->add_path()->set_filter(kValueOver3);
+  p->set_result(v1::PathOperation::MAP_KEY_VALUE);
+  p->set_no_fail(true);
+  txn::Op out = Convert(op);
+  EXPECT_EQ(out.type, txn::OpType::kCdtRead);
+  EXPECT_EQ(out.bin, "prices");
+  // [0xfe, [0x22, "book", 4, true, 4, filter], 3 | 16]; strings carry their particle type.
+  EXPECT_EQ(out.value.bytes(), std::string("\x93\xcc\xfe\x96\x22\xa5\x03"
+                                           "book\x04\xc3\x04",
+                                           14) +
+                                   kValueOver3 + "\x13");
+}
+
+TEST(TypedOperationTest, PathSelectRunsOnTheRecordLayer) {
+  v1::Operation op;
+  op.set_bin("prices");
+  op.mutable_path()->add_path()->set_filter(kValueOver3);
+  op.mutable_path()->set_result(v1::PathOperation::MAP_KEY);
+  absl::StatusOr<Value> keys = record::CdtRead(Convert(op).value.bytes(), FloatMap());
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  EXPECT_EQ(record::ValueToJson(*keys).dump(), R"(["b","c"])");
+}
+
+TEST(TypedOperationTest, PathApplyCarriesTheApplyFlagAndExpression) {
+  v1::Operation op;
+  op.set_bin("prices");
+  v1::PathOperation* p = op.mutable_path();
+  p->set_kind(v1::PathOperation::APPLY);
+  p->add_path()->set_all_children(true);
+  p->set_expression(kValueTimes2);
+  txn::Op out = Convert(op);
+  EXPECT_EQ(out.type, txn::OpType::kCdtModify);
+  // [0xfe, [4, true], 4, expression]
+  EXPECT_EQ(out.value.bytes(), std::string("\x94\xcc\xfe\x92\x04\xc3\x04", 7) + kValueTimes2);
+
+  Value bin = FloatMap();
+  absl::StatusOr<Value> r = record::CdtModify(out.value.bytes(), &bin);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(record::ValueToJson(bin).dump(), R"({"a":3.0,"b":6.5,"c":9.0})");
+
+  p->set_no_fail(true);
+  EXPECT_EQ(Convert(op).value.bytes()[6], '\x14');  // 4 | 16
+}
+
+TEST(TypedOperationTest, BadPathOperationsSayWhatIsWrong) {
+  v1::Operation op;
+  v1::PathOperation* p = op.mutable_path();
+  EXPECT_EQ(Error(op), "path operation without a path");
+  v1::PathStep* step = p->add_path();
+  EXPECT_EQ(Error(op), "empty path step");
+  step->set_all_children(false);
+  EXPECT_EQ(Error(op), "path step all_children must be true");
+  step->set_filter("\x93\x03");
+  EXPECT_EQ(Error(op), "path step filter is not one packed expression");
+  step->mutable_ctx()->set_type(v1::ContextStep::MAP_KEY);
+  *step->mutable_ctx()->mutable_value() = Str("a");
+  step->mutable_ctx()->set_create(0x40);
+  EXPECT_EQ(Error(op), "a path step cannot create a level");
+  step->mutable_ctx()->set_create(0);
+  step->mutable_ctx()->set_type(v1::ContextStep::MAP_INDEX);
+  EXPECT_EQ(Error(op), "context step MAP_INDEX needs an integer value");
+  step->set_all_children(true);
+
+  p->set_result(static_cast<v1::PathOperation::Result>(4));
+  EXPECT_EQ(Error(op), "unknown path result 4");
+  p->set_result(v1::PathOperation::VALUE);
+  p->set_expression(kValueTimes2);
+  EXPECT_EQ(Error(op), "path SELECT takes no expression");
+  p->set_kind(v1::PathOperation::APPLY);
+  EXPECT_EQ(Error(op), "path APPLY answers nothing: result must be left unset");
+  p->set_result(v1::PathOperation::MATCHING_TREE);
+  p->clear_expression();
+  EXPECT_EQ(Error(op), "path APPLY without an expression");
+  p->set_expression(kValueTimes2 + "\x01");
+  EXPECT_EQ(Error(op), "path APPLY expression is not one packed expression");
+  p->set_kind(static_cast<v1::PathOperation::Kind>(2));
+  EXPECT_EQ(Error(op), "unknown path operation kind 2");
 }
 
 TEST(TypedOperationTest, EveryKindHasAWellFormedLayout) {

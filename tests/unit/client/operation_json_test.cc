@@ -99,5 +99,67 @@ TEST(OperationJsonTest, OptionalArgumentsMustBeGivenInOrder) {
             std::string::npos);
 }
 
+TEST(OperationJsonTest, PathSelectAndApply) {
+  Operation select = One(R"({"op":"path_select","bin":"shop","return":"map_key_value",
+                             "no_fail":true,"path":[{"map_key":"book"},{"all":true},
+                             {"filter":{"blob":"kxSTUQKheAo="}},{"list_index":1}]})");
+  ASSERT_TRUE(select.typed);
+  EXPECT_EQ(select.bin, "shop");
+  const v1::PathOperation& p = select.typed->path();
+  EXPECT_EQ(p.kind(), v1::PathOperation::SELECT);
+  EXPECT_EQ(p.result(), v1::PathOperation::MAP_KEY_VALUE);
+  EXPECT_TRUE(p.no_fail());
+  ASSERT_EQ(p.path_size(), 4);
+  EXPECT_EQ(p.path(0).ctx().type(), v1::ContextStep::MAP_KEY);
+  EXPECT_EQ(p.path(0).ctx().value().string_value(), "book");
+  EXPECT_TRUE(p.path(1).all_children());
+  EXPECT_EQ(p.path(2).filter(), std::string("\x93\x14\x93\x51\x02\xa1x\x0a", 8));
+  EXPECT_EQ(p.path(3).ctx().type(), v1::ContextStep::LIST_INDEX);
+  EXPECT_EQ(p.path(3).ctx().value().int_value(), 1);
+
+  Operation apply = One(R"({"op":"path_apply","bin":"prices","path":[{"all":true}],
+                            "exp":{"blob":"kxSTUQKheAo="}})");
+  ASSERT_TRUE(apply.typed);
+  EXPECT_EQ(apply.typed->path().kind(), v1::PathOperation::APPLY);
+  EXPECT_EQ(apply.typed->path().expression(), std::string("\x93\x14\x93\x51\x02\xa1x\x0a", 8));
+  EXPECT_FALSE(apply.typed->path().no_fail());
+}
+
+TEST(OperationJsonTest, BadPathOperationsSayWhatIsWrong) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"op":"path_select","bin":"b","return":"value"})", "missing \"path\""},
+      {R"({"op":"path_select","bin":"b","return":"value","path":[]})",
+       "\"path\" must be an array of steps"},
+      {R"({"op":"path_select","bin":"b","path":[{"all":true}]})",
+       "missing \"return\" (matching_tree, value, map_key or map_key_value)"},
+      {R"({"op":"path_select","bin":"b","path":[{"all":true}],"return":"count"})",
+       "unknown \"return\" \"count\""},
+      {R"({"op":"path_select","bin":"b","path":[{"all":false}],"return":"value"})",
+       "path step \"all\" must be true"},
+      {R"({"op":"path_select","bin":"b","path":[{"filter":"kxSTUQKheAo="}],"return":"value"})",
+       "path step \"filter\" must be {\"blob\": \"<base64>\"}"},
+      {R"({"op":"path_select","bin":"b","path":[{"map_index":"a"}],"return":"value"})",
+       "path map_index must be an integer"},
+      {R"({"op":"path_select","bin":"b","path":[{"map_key":"a","create":"unordered"}],
+           "return":"value"})",
+       "a path step is an object with one of all (true), filter ({\"blob\": \"<base64>\"} of a "
+       "packed expression), list_index, list_rank, list_value, map_index, map_rank, map_key, "
+       "map_value"},
+      {R"({"op":"path_apply","bin":"b","path":[{"all":true}]})",
+       "missing \"exp\" ({\"blob\": \"<base64>\"} of the packed expression)"},
+      {R"({"op":"path_apply","bin":"b","path":[{"all":true}],"exp":{"blob":"kxSTUQKheAo="},
+           "return":"value"})",
+       "unknown field \"return\""},
+  };
+  for (const auto& [json, message] : cases) {
+    Result<std::vector<Operation>> ops = ParseOperations(json);
+    ASSERT_FALSE(ops.ok()) << json;
+    EXPECT_EQ(ops.status().code(), result::kInvalidArgument);
+    const std::string op =
+        json.find("path_apply") != std::string::npos ? "path_apply" : "path_select";
+    EXPECT_EQ(ops.status().message(), "operation 1 (" + op + "): " + message) << json;
+  }
+}
+
 }  // namespace
 }  // namespace tern::cli
