@@ -621,23 +621,6 @@ TEST_F(GrpcServiceTest, UdfRegisterApplyListRemove) {
   EXPECT_EQ(ResultCodeOf(c17), "100");
 }
 
-TEST_F(GrpcServiceTest, SqlAnswerLargerThan64MiBIsRefusedWithAReason) {
-  auto client = Connect();
-  ASSERT_TRUE(client);
-  const std::string value(900 << 10, 'x');  // 80 records of 900 KiB: 70 MiB
-  for (int i = 0; i < 80; ++i) {
-    ASSERT_TRUE(client->Put(Key("test", "sqlbig", i), {{"v", value}}).ok()) << i;
-  }
-  auto all = client->Sql("SELECT * FROM test.sqlbig");
-  EXPECT_EQ(all.status().code(), result::kParameterError);
-  EXPECT_NE(all.status().message().find("passes 64 MiB: add a LIMIT"), std::string::npos)
-      << all.status().message();
-  auto some = client->Sql("SELECT * FROM test.sqlbig LIMIT 10");
-  ASSERT_TRUE(some.ok()) << some.status().ToString();
-  EXPECT_EQ(some->rows.size(), 10u);
-  ASSERT_TRUE(client->Sql("TRUNCATE test.sqlbig").ok());
-}
-
 TEST_F(GrpcServiceTest, SqlRunsOnTheNode) {
   v1::SqlRequest req;
   v1::SqlResponse sr;
@@ -676,6 +659,23 @@ std::unique_ptr<Client> Connect() {
   auto c = Client::Connect(cfg);
   EXPECT_TRUE(c.ok()) << c.status().ToString();
   return c.ok() ? std::move(*c) : nullptr;
+}
+
+TEST_F(GrpcServiceTest, SqlAnswerLargerThan64MiBIsRefusedWithAReason) {
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  const std::string value(900 << 10, 'x');  // 80 records of 900 KiB: 70 MiB
+  for (int i = 0; i < 80; ++i) {
+    ASSERT_TRUE(client->Put(Key("test", "sqlbig", i), {{"v", value}}).ok()) << i;
+  }
+  auto all = client->Sql("SELECT * FROM test.sqlbig");
+  EXPECT_EQ(all.status().code(), result::kParameterError);
+  EXPECT_NE(all.status().message().find("passes 64 MiB: add a LIMIT"), std::string::npos)
+      << all.status().message();
+  auto some = client->Sql("SELECT * FROM test.sqlbig LIMIT 10");
+  ASSERT_TRUE(some.ok()) << some.status().ToString();
+  EXPECT_EQ(some->rows.size(), 10u);
+  ASSERT_TRUE(client->Sql("TRUNCATE test.sqlbig").ok());
 }
 
 TEST_F(GrpcServiceTest, ClientSyncCalls) {
