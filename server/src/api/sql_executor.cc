@@ -125,6 +125,7 @@ class RowBuilder {
   size_t bytes_ = 0;
 };
 
+// The index layer's collection for CREATE ... INDEX and IN LIST|MAPKEYS|MAPVALUES.
 index::SindexCollection CollectionOf(sql::IndexCollection in) {
   switch (in) {
     case sql::IndexCollection::kNone:
@@ -452,20 +453,7 @@ absl::Status SqlExecutor::CreateIndex(const sql::CreateIndex& s, v1::SqlResponse
       def.type = index::SindexType::kGeo2dSphere;
       break;
   }
-  switch (s.collection) {
-    case sql::IndexCollection::kNone:
-      def.collection = index::SindexCollection::kDefault;
-      break;
-    case sql::IndexCollection::kList:
-      def.collection = index::SindexCollection::kList;
-      break;
-    case sql::IndexCollection::kMapKeys:
-      def.collection = index::SindexCollection::kMapKeys;
-      break;
-    case sql::IndexCollection::kMapValues:
-      def.collection = index::SindexCollection::kMapValues;
-      break;
-  }
+  def.collection = CollectionOf(s.collection);
   if (absl::Status st = indexes_->Create(def); !st.ok()) return st;
   Message(out, "index " + s.name + " created");
   return absl::OkStatus();
